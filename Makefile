@@ -1,0 +1,29 @@
+# The two commands of the README: `make sim` flies a simulated mission, `make test` runs the
+# tests. Both set up what they need on a fresh Debian machine (as root: apt-get; else they say
+# what to install).
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: sim test lint servers clean
+
+sim: $(STAMP) servers
+	$(BIN)/marsy sim $(ARGS)
+
+test: $(STAMP) servers lint
+	$(BIN)/pytest $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+servers:
+	tools/setup servers
+
+$(STAMP): pyproject.toml
+	tools/setup venv
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache runs

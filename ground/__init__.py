@@ -1,0 +1,1 @@
+"""Ground services: command, weather, launchpad, staging, payload, telemetry, webcaster."""

@@ -1,0 +1,25 @@
+"""The InfluxDB adapter of the ground side, over the HTTP API every InfluxDB version serves.
+
+``POST /write`` (line protocol) and ``GET/POST /query`` (InfluxQL) exist on InfluxDB 1.x, on 2.x
+through its v1 compatibility layer (a DBRP mapping plus Basic auth with a token) and on 3.x, so
+one adapter works on all of them; the v2 ``/api/v2/write`` does not exist on 1.x.
+"""
+
+from ground.influx.http import InfluxError, InfluxHttp, InfluxRejected, InfluxUnavailable, Series
+from ground.influx.reads import TelemetryReader
+from ground.influx.schema import database_for, measurement_for, point_line
+from ground.influx.writer import BatchWriter, WriterStats
+
+__all__ = [
+    "BatchWriter",
+    "InfluxError",
+    "InfluxHttp",
+    "InfluxRejected",
+    "InfluxUnavailable",
+    "Series",
+    "TelemetryReader",
+    "WriterStats",
+    "database_for",
+    "measurement_for",
+    "point_line",
+]

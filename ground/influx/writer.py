@@ -1,0 +1,203 @@
+"""Batched writes to InfluxDB, bounded by size and by time, with a callback per durable write.
+
+Ingest acknowledges an MQTT message only after its point is durably stored, so every line comes
+with an optional ``done`` callback, called once the batch holding it was accepted by InfluxDB.
+While InfluxDB is unavailable the writer keeps its batch, retries with exponential backoff and
+makes :meth:`BatchWriter.add` wait once ``max_pending`` lines are queued (back-pressure rather
+than unbounded memory).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tenacity import RetryError, Retrying, retry_if_exception_type, wait_exponential
+
+from ground.influx.http import InfluxHttp, InfluxRejected, InfluxUnavailable
+
+logger = logging.getLogger(__name__)
+
+Done = Callable[[], None]
+
+
+@dataclass
+class WriterStats:
+    written: int = 0
+    batches: int = 0
+    rejected: int = 0
+    retries: int = 0
+    last_write: float | None = None
+    """Wall time of the last successful write."""
+
+
+@dataclass
+class _Line:
+    database: str
+    text: str
+    done: Done | None
+
+
+class BatchWriter:
+    """Groups lines per database into batches of at most ``batch_size`` lines."""
+
+    def __init__(
+        self,
+        http: InfluxHttp,
+        *,
+        batch_size: int = 1000,
+        flush_interval: float = 0.1,
+        max_pending: int = 100_000,
+        on_rejected: Callable[[list[str], str], None] | None = None,
+    ) -> None:
+        self._http = http
+        self.batch_size = batch_size
+        self.flush_interval = flush_interval
+        self.max_pending = max_pending
+        self._on_rejected = on_rejected
+        self.stats = WriterStats()
+        self._pending: deque[_Line] = deque()
+        self._in_flight = 0
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._first_pending_at: float | None = None
+        self._thread = threading.Thread(target=self._run, name="influx-writer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def add(self, database: str, line: str, done: Done | None = None) -> None:
+        """Queue one line; blocks while ``max_pending`` lines wait to be written."""
+        with self._cond:
+            while len(self._pending) >= self.max_pending and not self._stop.is_set():
+                self._cond.wait(0.5)
+            if not self._pending:
+                self._first_pending_at = time.monotonic()
+            self._pending.append(_Line(database, line, done))
+            if len(self._pending) >= self.batch_size:
+                self._cond.notify_all()
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._pending) + self._in_flight
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until everything queued so far is written; ``False`` on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._cond.notify_all()
+            while self._pending or self._in_flight:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.1))
+        return True
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """Flush, stop the thread and return how many lines were left unwritten."""
+        self.flush(timeout)
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5.0)
+        return self.pending()
+
+    # --- the writer thread ------------------------------------------------------------------
+
+    def _take_batch(self) -> list[_Line] | None:
+        with self._cond:
+            while not self._stop.is_set():
+                if self._pending:
+                    age = time.monotonic() - (self._first_pending_at or 0.0)
+                    if len(self._pending) >= self.batch_size or age >= self.flush_interval:
+                        break
+                    self._cond.wait(self.flush_interval - age)
+                else:
+                    self._cond.wait(0.5)
+            if not self._pending:
+                return None
+            database = self._pending[0].database
+            batch: list[_Line] = []
+            while (
+                self._pending
+                and len(batch) < self.batch_size
+                and self._pending[0].database == database
+            ):
+                batch.append(self._pending.popleft())
+            self._in_flight = len(batch)
+            self._first_pending_at = time.monotonic() if self._pending else None
+            self._cond.notify_all()
+            return batch
+
+    def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self._http.release()
+
+    def _loop(self) -> None:
+        while True:
+            batch = self._take_batch()
+            if batch is None:
+                return
+            try:
+                self._write(batch)
+            except InfluxUnavailable:
+                # Stopped while InfluxDB is down: keep the batch for whoever stops us.
+                with self._cond:
+                    self._pending.extendleft(reversed(batch))
+                    self._in_flight = 0
+                    self._cond.notify_all()
+                return
+            except Exception:  # the writer thread must survive anything one batch does
+                logger.exception("unexpected error writing a batch of %d lines", len(batch))
+                with self._cond:
+                    self._pending.extendleft(reversed(batch))
+                    self._in_flight = 0
+                self._stop.wait(1.0)
+                continue
+            with self._cond:
+                self._in_flight = 0
+                self._cond.notify_all()
+
+    def _write(self, batch: list[_Line]) -> None:
+        body = "\n".join(line.text for line in batch).encode()
+        database = batch[0].database
+        retrying = Retrying(
+            retry=retry_if_exception_type(InfluxUnavailable),
+            wait=wait_exponential(multiplier=0.1, max=5.0),
+            stop=lambda _state: self._stop.is_set(),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    self._http.write(database, body)
+        except RetryError as exc:
+            raise InfluxUnavailable("stopped while InfluxDB was unavailable") from exc
+        except InfluxRejected as exc:
+            self.stats.rejected += len(batch)
+            logger.error("InfluxDB refused a batch of %d lines: %s", len(batch), exc)
+            if self._on_rejected is not None:
+                self._on_rejected([line.text for line in batch], str(exc))
+        else:
+            self.stats.written += len(batch)
+            self.stats.batches += 1
+            self.stats.last_write = time.time()
+        for line in batch:
+            if line.done is not None:
+                line.done()
+
+    def _sleep(self, seconds: float) -> None:
+        self._stop.wait(seconds)
+
+    def _log_retry(self, state: object) -> None:
+        self.stats.retries += 1
+        if self.stats.retries % 20 == 1:
+            logger.warning("InfluxDB unavailable; retrying (%d retries so far)", self.stats.retries)

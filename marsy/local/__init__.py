@@ -1,0 +1,12 @@
+"""Private server instances on localhost: Mosquitto and influxd for tests and the simulation.
+
+Each instance listens on 127.0.0.1 only, on a free port, keeps its data in a folder it is given
+and is stopped by its owner. A missing binary raises :class:`ServerUnavailable` naming what to
+install; it is never a silent skip.
+"""
+
+from marsy.local.influxd import LocalInfluxd
+from marsy.local.mosquitto import LocalMosquitto
+from marsy.local.process import ServerUnavailable, free_port
+
+__all__ = ["LocalInfluxd", "LocalMosquitto", "ServerUnavailable", "free_port"]

@@ -1,0 +1,95 @@
+"""A private Mosquitto running MarsY's broker configuration on a free localhost port."""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from marsy.brokerconf import acl_text, all_users, instance_config, password_file_text
+from marsy.local.process import ServerProcess, find_binary, free_port, port_open
+from marsy.settings import MqttSettings
+
+
+class LocalMosquitto:
+    """Mosquitto with the project's policy, ACL and one password per MarsY user.
+
+    Passwords are random per instance unless given; :meth:`settings_for` hands a process the
+    MQTT settings of one user, the way a deployment would.
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        port: int | None = None,
+        passwords: Mapping[str, str] | None = None,
+        topic_root: str = "marsy",
+    ) -> None:
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.topic_root = topic_root
+        self.passwords = dict(passwords or {str(u): secrets.token_urlsafe(16) for u in all_users()})
+        binary = find_binary("mosquitto", "mosquitto")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        conf = self._write_files()
+        self.process = ServerProcess(
+            "mosquitto",
+            [binary, "-c", str(conf)],
+            self.workdir / "mosquitto.log",
+            lambda: port_open(self.port),
+        )
+
+    def _write_files(self) -> Path:
+        data = self.workdir / "data"
+        data.mkdir(exist_ok=True)
+        passwd = self.workdir / "passwd"
+        acl = self.workdir / "acl"
+        passwd.write_text(password_file_text(self.passwords.items()))
+        acl.write_text(acl_text())
+        for path in (passwd, acl):
+            path.chmod(0o600)  # Mosquitto warns about, and will refuse, readable secrets
+        conf = self.workdir / "mosquitto.conf"
+        conf.write_text(
+            instance_config(
+                port=self.port,
+                data_dir=data,
+                password_file=passwd,
+                acl_file=acl,
+                run_as=getpass.getuser(),  # as root, do not drop to a user that cannot read here
+                log_file=self.workdir / "mosquitto.log",
+            )
+        )
+        return conf
+
+    def settings_for(self, user: str, **overrides: object) -> MqttSettings:
+        """MQTT settings for a process that connects as ``user``."""
+        fields: dict[str, object] = {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "username": user,
+            "password": self.passwords[user],
+            "topic_root": self.topic_root,
+        }
+        fields.update(overrides)
+        return MqttSettings.model_validate(fields)
+
+    def start(self) -> None:
+        self.process.start()
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def restart(self) -> None:
+        self.process.restart()
+
+    def __enter__(self) -> LocalMosquitto:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

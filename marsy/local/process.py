@@ -1,0 +1,117 @@
+"""A server child process: start, wait until it answers, stop, kill, restart."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+class ServerUnavailable(RuntimeError):
+    """A server binary is missing or the server did not come up."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def find_binary(name: str, package: str) -> str:
+    """Path of ``name`` on PATH (or in /usr/sbin), or a clear error saying what to install."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/usr/local/sbin")
+    if found is None:
+        raise ServerUnavailable(
+            f"{name} not found on PATH: install it with `apt-get install {package}` "
+            f"(or run `make test`, which does so as root)"
+        )
+    return found
+
+
+def port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class ServerProcess:
+    """One child server, its log in ``log_path``; ``ready`` says when it serves."""
+
+    def __init__(
+        self, name: str, argv: list[str], log_path: Path, ready: Callable[[], bool]
+    ) -> None:
+        self.name = name
+        self.argv = argv
+        self.log_path = log_path
+        self._ready = ready
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self, timeout: float = 20.0) -> None:
+        if self.running():
+            return
+        with self.log_path.open("ab") as log:
+            self._proc = subprocess.Popen(
+                self.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # a Ctrl-C to the terminal is ours to handle, not its
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.running():
+                raise ServerUnavailable(f"{self.name} exited at start: {self.log_tail()}")
+            if self._ready():
+                logger.debug("%s ready (pid %s)", self.name, self.pid)
+                return
+            time.sleep(0.05)
+        self.kill()
+        raise ServerUnavailable(f"{self.name} not ready after {timeout:.0f} s: {self.log_tail()}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM and wait, so the server saves its state; SIGKILL if it hangs."""
+        self._signal_and_wait(signal.SIGTERM, timeout)
+
+    def kill(self) -> None:
+        """SIGKILL: the crash a power cut or the OOM killer would cause."""
+        self._signal_and_wait(signal.SIGKILL, 10.0)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def _signal_and_wait(self, sig: signal.Signals, timeout: float) -> None:
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.kill(proc.pid, sig)
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        except ProcessLookupError:
+            pass
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:]) or "(empty log)"

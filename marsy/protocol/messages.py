@@ -1,0 +1,281 @@
+"""Message models: everything that crosses a process boundary on the MQTT bus.
+
+Every message is a frozen pydantic model with ``extra="forbid"`` and carries the same envelope:
+schema version, mission id, source, a per-source monotonically increasing sequence number and
+the source's own timestamp (mission clock, seconds since the Unix epoch). The ``kind`` tag makes
+:data:`Message` a discriminated union, so a consumer decodes any payload with one call and
+dispatches on the model type, never on a hand-written ``kind`` check.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+from marsy.protocol.enums import (
+    AlertRule,
+    CommandAction,
+    Device,
+    EventType,
+    FlightPhase,
+    LogLevel,
+    MissionState,
+    PresenceState,
+    Severity,
+)
+from marsy.protocol.errors import ContractError
+from marsy.protocol.parameters import BY_DEVICE, Value, coerce_value
+
+SCHEMA_VERSION: Literal[1] = 1
+MAX_PAYLOAD_BYTES = 64 * 1024
+"""Bigger payloads are refused before parsing: no message of the contract comes close."""
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
+"""A source or client name: lower case, safe as one MQTT topic level and an InfluxDB tag."""
+MissionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+CorrelationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Text = Annotated[str, StringConstraints(max_length=2000)]
+Seq = Annotated[int, Field(ge=0, lt=2**63)]
+Timestamp = Annotated[float, Field(ge=0.0, lt=1.0e11)]
+Detail = dict[Annotated[str, StringConstraints(max_length=64)], str | float | int | bool]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class _Envelope(_Model):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    mission_id: MissionId
+    source: Identifier
+    seq: Seq
+    ts: Timestamp
+
+
+class _Measurements(_Envelope):
+    """Values keyed by parameter name, checked against the dictionary for ``device``."""
+
+    devices: ClassVar[frozenset[Device]]
+    device: Device
+    phase: FlightPhase
+    values: Annotated[dict[str, Value], Field(min_length=1, max_length=64)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_values(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
+            return data
+        device = data.get("device", cls.model_fields["device"].default)
+        if not isinstance(device, str) or device not in cls.devices:
+            return data  # the device field's own validation reports it
+        device = Device(device)
+        known = BY_DEVICE[device]
+        typed: dict[str, Value] = {}
+        for name, raw in data["values"].items():
+            if name not in known:
+                raise ValueError(f"values.{name}: {device} has no such parameter")
+            try:
+                typed[name] = coerce_value(known[name], raw)
+            except ValueError as exc:
+                raise ValueError(f"values.{name}: {exc}") from None
+        return {**data, "values": typed}
+
+
+class DeviceTelemetry(_Measurements):
+    """One sample of a vehicle's sensor board (rocket, booster, satellite)."""
+
+    devices = frozenset({Device.ROCKET, Device.BOOSTER, Device.SATELLITE})
+    kind: Literal["telemetry"] = "telemetry"
+    device: Literal[Device.ROCKET, Device.BOOSTER, Device.SATELLITE]
+
+
+class AstronautVitals(_Measurements):
+    """One sample of the astronaut's suit: vital signs and suit state."""
+
+    devices = frozenset({Device.SUIT})
+    kind: Literal["vitals"] = "vitals"
+    device: Literal[Device.SUIT] = Device.SUIT
+    astronaut: Name
+
+
+class DeviceCommand(_Envelope):
+    """A request to a device; answered by exactly one :class:`CommandAck` per command id."""
+
+    kind: Literal["command"] = "command"
+    command_id: CorrelationId
+    device: Device
+    action: CommandAction
+    level: Annotated[float, Field(ge=0.0, le=100.0)] | None = None
+    """Throttle level in percent; required for THROTTLE, absent otherwise."""
+    text: Text | None = None
+    """Free text for INTERVIEW questions."""
+
+    @model_validator(mode="after")
+    def _level_iff_throttle(self) -> Self:
+        if (self.action is CommandAction.THROTTLE) != (self.level is not None):
+            raise ValueError("level: required for throttle and only for throttle")
+        return self
+
+
+class CommandAck(_Envelope):
+    """The device's answer: accepted, or rejected with the reason."""
+
+    kind: Literal["ack"] = "ack"
+    command_id: CorrelationId
+    device: Device
+    action: CommandAction
+    accepted: bool
+    reason: Text | None = None
+    detail: Annotated[Detail, Field(max_length=64)] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _reason_when_rejected(self) -> Self:
+        if not self.accepted and not self.reason:
+            raise ValueError("reason: a rejection must say why")
+        return self
+
+
+class MissionEvent(_Envelope):
+    """Something that happened to the mission, as seen by its source."""
+
+    kind: Literal["event"] = "event"
+    event: EventType
+    device: Device | None = None
+    detail: Text = ""
+
+
+class MissionStatus(_Envelope):
+    """The mission's state and phase, published retained by Command."""
+
+    kind: Literal["mission"] = "mission"
+    state: MissionState
+    phase: FlightPhase
+    detail: Text = ""
+
+
+class LogRecord(_Envelope):
+    kind: Literal["log"] = "log"
+    level: LogLevel
+    message: Text
+
+
+class WebcastLine(_Envelope):
+    """A line of live commentary (or of the astronaut interview)."""
+
+    kind: Literal["webcast"] = "webcast"
+    speaker: Name
+    text: Text
+
+
+class Alert(_Envelope):
+    """A danger the calculator spotted, or the all-clear when ``cleared`` is true."""
+
+    kind: Literal["alert"] = "alert"
+    device: Device
+    rule: AlertRule
+    severity: Literal[Severity.YELLOW, Severity.RED]
+    cleared: bool = False
+    parameter: Identifier | None = None
+    value: float | None = None
+    limit: float | None = None
+    message: Text = ""
+
+
+class DevicePresence(_Model):
+    """Retained online/offline status of one MQTT client (also its last will).
+
+    Unlike other messages it may carry no mission: a device is online before any mission starts.
+    """
+
+    kind: Literal["presence"] = "presence"
+    schema_version: Literal[1] = SCHEMA_VERSION
+    mission_id: MissionId | None = None
+    source: Identifier
+    seq: Seq
+    ts: Timestamp
+    state: PresenceState
+
+
+Message = Annotated[
+    DeviceTelemetry
+    | AstronautVitals
+    | DeviceCommand
+    | CommandAck
+    | MissionEvent
+    | MissionStatus
+    | LogRecord
+    | WebcastLine
+    | Alert
+    | DevicePresence,
+    Field(discriminator="kind"),
+]
+
+_MESSAGE = TypeAdapter[Message](Message)
+MESSAGE_TYPES: tuple[type[BaseModel], ...] = get_args(get_args(Message)[0])
+_KINDS = frozenset(model.model_fields["kind"].default for model in MESSAGE_TYPES)
+M = TypeVar("M", bound=BaseModel)
+
+
+def _contract_error(exc: ValidationError) -> ContractError:
+    first = exc.errors(include_url=False)[0]
+    location = [str(part) for part in first["loc"]]
+    if location and location[0] in _KINDS:
+        location = location[1:]  # the union's tag, not a field of the payload
+    reason = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "value_error":
+        # the contract's own validators name the field first: "values.altitude: ..."
+        head, sep, tail = reason.partition(": ")
+        if sep and head and " " not in head:
+            location.append(head)
+            reason = tail
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        location = ["kind"]
+    if not location or first["type"] == "json_invalid":
+        location = ["<payload>"]
+    field = ".".join(part or '""' for part in location)
+    return ContractError(field, reason, errors=exc.error_count())
+
+
+def _checked_size(raw: bytes | str) -> bytes | str:
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        raise ContractError("<payload>", f"{len(raw)} bytes, more than {MAX_PAYLOAD_BYTES}")
+    return raw
+
+
+def decode_message(raw: bytes | str) -> Message:
+    """Parse and validate any MarsY message; :class:`ContractError` for anything else."""
+    try:
+        return _MESSAGE.validate_json(_checked_size(raw))
+    except ValidationError as exc:
+        raise _contract_error(exc) from None
+
+
+def decode_as(model: type[M], raw: bytes | str) -> M:
+    """Parse ``raw`` as exactly ``model``; :class:`ContractError` for anything else."""
+    try:
+        return model.model_validate_json(_checked_size(raw))
+    except ValidationError as exc:
+        raise _contract_error(exc) from None
+
+
+def build(model: type[M], **fields: Any) -> M:
+    """Construct a message from Python values, with the contract's error on bad input."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        raise _contract_error(exc) from None
+
+
+def encode_message(message: BaseModel) -> bytes:
+    """The wire form of a message: compact UTF-8 JSON."""
+    return message.model_dump_json().encode()
