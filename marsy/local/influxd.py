@@ -7,7 +7,7 @@ import secrets
 import urllib.parse
 from pathlib import Path
 
-from marsy.local.process import ServerProcess, find_binary, free_port
+from marsy.local.process import LocalServer, ServerProcess, find_binary, free_port
 from marsy.settings import InfluxSettings
 
 _CONFIG = """\
@@ -58,7 +58,7 @@ def _ping(port: int) -> bool:
         conn.close()
 
 
-class LocalInfluxd:
+class LocalInfluxd(LocalServer):
     """influxd with its data in ``workdir``; :meth:`settings` points a process at it."""
 
     def __init__(self, workdir: Path, *, port: int | None = None) -> None:
@@ -112,19 +112,3 @@ class LocalInfluxd:
                 raise RuntimeError(f"influxd: cannot create the admin user: {text}")
         finally:
             conn.close()
-
-    def stop(self) -> None:
-        self.process.stop()
-
-    def kill(self) -> None:
-        self.process.kill()
-
-    def restart(self) -> None:
-        self.process.restart()
-
-    def __enter__(self) -> LocalInfluxd:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()

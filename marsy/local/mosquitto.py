@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from marsy.brokerconf import acl_text, all_users, instance_config, password_file_text
-from marsy.local.process import ServerProcess, find_binary, free_port, port_open
+from marsy.local.process import LocalServer, ServerProcess, find_binary, free_port, port_open
 from marsy.settings import MqttSettings
 
 
-class LocalMosquitto:
+class LocalMosquitto(LocalServer):
     """Mosquitto with the project's policy, ACL and one password per MarsY user.
 
     Passwords are random per instance unless given; :meth:`settings_for` hands a process the
@@ -74,22 +74,3 @@ class LocalMosquitto:
         }
         fields.update(overrides)
         return MqttSettings.model_validate(fields)
-
-    def start(self) -> None:
-        self.process.start()
-
-    def stop(self) -> None:
-        self.process.stop()
-
-    def kill(self) -> None:
-        self.process.kill()
-
-    def restart(self) -> None:
-        self.process.restart()
-
-    def __enter__(self) -> LocalMosquitto:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
