@@ -231,7 +231,7 @@ def _decode_text(body: bytes, offset: int) -> str:
 
 
 def _decode(inner: bytes) -> Frame:
-    length, board, kind, seq, time = _HEADER.unpack_from(inner)
+    _, board, kind, seq, time = _HEADER.unpack_from(inner)
     device = _DEVICE_OF[board]
     body = inner[_HEADER.size :]
     if kind == FrameType.TELEMETRY:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import struct
 
 import pytest
 from hypothesis import given, settings
@@ -34,8 +35,6 @@ def test_the_documented_example_byte_for_byte() -> None:
 
 
 def _f32(value: float) -> float:
-    import struct
-
     return float(struct.unpack("<f", struct.pack("<f", value))[0])
 
 
@@ -50,9 +49,7 @@ def telemetry_frames(draw: st.DrawFn) -> TelemetryFrame:
             values[p.name] = draw(st.integers(int(p.valid_min), int(p.valid_max)))
         else:
             values[p.name] = _f32(draw(st.floats(p.valid_min, p.valid_max, allow_nan=False)))
-    return TelemetryFrame(
-        device, draw(st.integers(0, 2**32 - 1)), draw(st.floats(0, 1e10)), values
-    )
+    return TelemetryFrame(device, draw(st.integers(0, 2**32 - 1)), draw(st.floats(0, 1e10)), values)
 
 
 ascii_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=120)
@@ -98,7 +95,9 @@ def test_every_frame_round_trips(frame: Frame) -> None:
 
 @settings(max_examples=100)
 @given(st.lists(frames, min_size=1, max_size=20), st.data())
-def test_a_stream_split_anywhere_decodes_the_same(frame_list: list[Frame], data: st.DataObject) -> None:
+def test_a_stream_split_anywhere_decodes_the_same(
+    frame_list: list[Frame], data: st.DataObject
+) -> None:
     stream = b"".join(encode(f) for f in frame_list)
     cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=10)))
     decoded: list[Frame] = []
@@ -126,8 +125,11 @@ def test_five_percent_corruption_every_bad_frame_rejected_every_good_one_decoded
     clean: list[bool] = []
     for seq in range(5000):
         device = Device.ROCKET if seq % 2 else Device.SUIT
-        values = {p.name: _f32(rng.uniform(p.valid_min, min(p.valid_max, 1e6)))
-                  for p in parameters_of(device) if p.type is ValueType.FLOAT}
+        values = {
+            p.name: _f32(rng.uniform(p.valid_min, min(p.valid_max, 1e6)))
+            for p in parameters_of(device)
+            if p.type is ValueType.FLOAT
+        }
         raw = bytearray(encode(TelemetryFrame(device, seq, 1.8e9 + seq / 10, values)))
         hit = False
         for i in range(len(raw)):
