@@ -14,28 +14,30 @@ Every frame, in either direction::
 
 Bodies (all little endian):
 
-- telemetry: a uint64 presence mask (bit i = the i-th parameter of the device in dictionary order
-  is present), then for each present parameter a float32 (int parameters: int32; bool: int32 0/1).
-  A sensor dropout is a cleared bit, never a fake value.
+- telemetry: the flight phase code (uint8, as the board's flight computer sees it), a uint64
+  presence mask (bit i = the i-th parameter of the device in dictionary order is present), then
+  for each present parameter a float32 (int parameters: int32; bool: int32 0/1). A sensor
+  dropout is a cleared bit, never a fake value.
 - command: action code (uint8), token (uint32, the agent's handle for the correlation id),
   level (float32, throttle percent; 0 otherwise).
 - ack: token (uint32), action code (uint8), accepted (uint8 0/1), reason length (uint8), reason
   (ASCII, at most 120 bytes).
 - event: event code (uint8), detail length (uint8), detail (ASCII, at most 120 bytes).
 
-Worked example: the rocket's frame number 7, at t = 1 800 000 000.5 s, reporting only
-``altitude`` (parameter 0) = 1234.5 m and ``mach`` (parameter 7) = 0.5::
+Worked example: the rocket's frame number 7, at t = 1 800 000 000.5 s, in ascent, reporting
+only ``altitude`` (parameter 0) = 1234.5 m and ``mach`` (parameter 7) = 0.5::
 
     A5 5A                     start
-    1E                        length 30 = 1+1+4+8 + 8 + 2*4
+    1F                        length 31 = 1+1+4+8 + 1 + 8 + 2*4
     01                        board: rocket
     01                        type: telemetry
     07 00 00 00               sequence 7
     00 00 20 80 74 D2 DA 41   device time 1800000000.5 (float64)
+    02                        phase: ascent
     81 00 00 00 00 00 00 00   presence: bits 0 and 7
     00 50 9A 44               1234.5 (float32)
     00 00 00 3F               0.5 (float32)
-    15 1F                     CRC-16/CCITT-FALSE of bytes 2..32 (0x1F15)
+    B2 EE                     CRC-16/CCITT-FALSE of bytes 2..33 (0xEEB2)
 
 (``tests/protocol/test_framing.py`` checks this example byte for byte.) Garbage between frames,
 a wrong length or a bad CRC costs the bytes up to the next start marker: the parser counts them
@@ -51,7 +53,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from types import MappingProxyType
 
-from marsy.protocol.enums import CommandAction, Device, EventType
+from marsy.protocol.enums import CommandAction, Device, EventType, FlightPhase
 from marsy.protocol.parameters import Parameter, Value, ValueType, parameters_of
 
 START = b"\xa5\x5a"
@@ -89,9 +91,51 @@ ACTION_CODES: Mapping[CommandAction, int] = MappingProxyType(
 )
 _ACTION_OF = {code: action for action, code in ACTION_CODES.items()}
 EVENT_CODES: Mapping[EventType, int] = MappingProxyType(
-    {event: index + 1 for index, event in enumerate(EventType)}
+    {
+        EventType.MISSION_STARTED: 1,
+        EventType.GO_NO_GO: 2,
+        EventType.LIFTOFF: 3,
+        EventType.MAX_Q: 4,
+        EventType.THROTTLE_DOWN: 5,
+        EventType.THROTTLE_UP: 6,
+        EventType.MECO: 7,
+        EventType.STAGE_SEPARATION: 8,
+        EventType.BOOSTER_LANDED: 9,
+        EventType.BOOSTER_LOST: 10,
+        EventType.SECO: 11,
+        EventType.ORBIT: 12,
+        EventType.PAYLOAD_DETACHED: 13,
+        EventType.INTERVIEW: 14,
+        EventType.MISSION_COMPLETE: 15,
+        EventType.ENGINE_FAILURE: 16,
+        EventType.EXPLOSION_IMMINENT: 17,
+        EventType.ABORT: 18,
+        EventType.EJECTION: 19,
+        EventType.DROGUE_DEPLOYED: 20,
+        EventType.MAIN_DEPLOYED: 21,
+        EventType.CAPSULE_LANDED: 22,
+        EventType.SELF_DESTRUCT: 23,
+        EventType.EXPLOSION: 24,
+    }
 )
 _EVENT_OF = {code: event for event, code in EVENT_CODES.items()}
+PHASE_CODES: Mapping[FlightPhase, int] = MappingProxyType(
+    {
+        FlightPhase.PAD: 1,
+        FlightPhase.ASCENT: 2,
+        FlightPhase.MAX_Q: 3,
+        FlightPhase.UPPER_STAGE: 4,
+        FlightPhase.ORBIT: 5,
+        FlightPhase.COAST: 6,
+        FlightPhase.REENTRY: 7,
+        FlightPhase.LANDING_BURN: 8,
+        FlightPhase.ABORT: 9,
+        FlightPhase.PARACHUTES: 10,
+        FlightPhase.LANDED: 11,
+        FlightPhase.DESTROYED: 12,
+    }
+)
+_PHASE_OF = {code: phase for phase, code in PHASE_CODES.items()}
 
 
 class FrameError(ValueError):
@@ -103,6 +147,7 @@ class TelemetryFrame:
     device: Device
     seq: int
     time: float
+    phase: FlightPhase
     values: Mapping[str, Value]
 
 
@@ -161,7 +206,7 @@ def _text(value: str) -> bytes:
     return struct.pack("<B", len(raw)) + raw
 
 
-def _telemetry_body(device: Device, values: Mapping[str, Value]) -> bytes:
+def _telemetry_body(device: Device, phase: FlightPhase, values: Mapping[str, Value]) -> bytes:
     mask = 0
     packed = []
     for index, param in enumerate(parameters_of(device)):
@@ -173,13 +218,13 @@ def _telemetry_body(device: Device, values: Mapping[str, Value]) -> bytes:
     unknown = set(values) - {p.name for p in parameters_of(device)}
     if unknown:
         raise FrameError(f"{device} has no parameter {sorted(unknown)[0]!r}")
-    return struct.pack("<Q", mask) + b"".join(packed)
+    return struct.pack("<BQ", PHASE_CODES[phase], mask) + b"".join(packed)
 
 
 def encode(frame: Frame) -> bytes:
     """The bytes of one frame, start marker to CRC."""
     if isinstance(frame, TelemetryFrame):
-        kind, body = FrameType.TELEMETRY, _telemetry_body(frame.device, frame.values)
+        kind, body = FrameType.TELEMETRY, _telemetry_body(frame.device, frame.phase, frame.values)
     elif isinstance(frame, CommandFrame):
         kind = FrameType.COMMAND
         body = struct.pack("<BIf", ACTION_CODES[frame.action], frame.token, frame.level)
@@ -205,13 +250,13 @@ def encode(frame: Frame) -> bytes:
 _VALUE = {ValueType.FLOAT: struct.Struct("<f"), ValueType.INT: struct.Struct("<i")}
 
 
-def _decode_telemetry(device: Device, body: bytes) -> Mapping[str, Value]:
-    (mask,) = struct.unpack_from("<Q", body)
+def _decode_telemetry(device: Device, body: bytes) -> tuple[FlightPhase, Mapping[str, Value]]:
+    phase_code, mask = struct.unpack_from("<BQ", body)
     params: tuple[Parameter, ...] = parameters_of(device)
     if mask >> len(params):
         raise ValueError("presence bit beyond the dictionary")
     values: dict[str, Value] = {}
-    offset = 8
+    offset = 9
     for index, param in enumerate(params):
         if mask & (1 << index):
             (raw,) = _VALUE.get(param.type, _VALUE[ValueType.INT]).unpack_from(body, offset)
@@ -219,7 +264,7 @@ def _decode_telemetry(device: Device, body: bytes) -> Mapping[str, Value]:
             values[param.name] = bool(raw) if param.type is ValueType.BOOL else raw
     if offset != len(body):
         raise ValueError("telemetry body length does not match its presence mask")
-    return values
+    return _PHASE_OF[phase_code], MappingProxyType(values)
 
 
 def _decode_text(body: bytes, offset: int) -> str:
@@ -235,7 +280,8 @@ def _decode(inner: bytes) -> Frame:
     device = _DEVICE_OF[board]
     body = inner[_HEADER.size :]
     if kind == FrameType.TELEMETRY:
-        return TelemetryFrame(device, seq, time, MappingProxyType(_decode_telemetry(device, body)))
+        phase, values = _decode_telemetry(device, body)
+        return TelemetryFrame(device, seq, time, phase, values)
     if kind == FrameType.COMMAND:
         action, token, level = struct.unpack("<BIf", body)
         return CommandFrame(device, seq, time, _ACTION_OF[action], token, level)

@@ -191,6 +191,21 @@ class Alert(_Envelope):
     message: Text = ""
 
 
+class DeviceHealth(_Envelope):
+    """A device agent's periodic heartbeat: is its serial line, queue and link healthy?"""
+
+    kind: Literal["health"] = "health"
+    device: Device
+    uptime: Annotated[float, Field(ge=0.0)]
+    frames_ok: Annotated[int, Field(ge=0)]
+    frames_bad: Annotated[int, Field(ge=0)]
+    queue_depth: Annotated[int, Field(ge=0)]
+    dropped: Annotated[int, Field(ge=0)]
+    """Messages the bounded outbox had to drop (oldest first) since the agent was installed."""
+    reconnects: Annotated[int, Field(ge=0)]
+    board_online: bool
+
+
 class DevicePresence(_Model):
     """Retained online/offline status of one MQTT client (also its last will).
 
@@ -216,6 +231,7 @@ Message = Annotated[
     | LogRecord
     | WebcastLine
     | Alert
+    | DeviceHealth
     | DevicePresence,
     Field(discriminator="kind"),
 ]

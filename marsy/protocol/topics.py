@@ -21,6 +21,7 @@ from marsy.protocol.messages import (
     AstronautVitals,
     CommandAck,
     DeviceCommand,
+    DeviceHealth,
     DevicePresence,
     DeviceTelemetry,
     LogRecord,
@@ -62,6 +63,7 @@ _CHANNEL_OF: dict[type[BaseModel], Channel] = {
     WebcastLine: Channel.WEBCAST,
     Alert: Channel.ERRORS,
     DevicePresence: Channel.PRESENCE,
+    DeviceHealth: Channel.HEALTH,
     MissionStatus: Channel.MISSION,
 }
 

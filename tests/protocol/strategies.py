@@ -15,6 +15,7 @@ from marsy.protocol import (
     CommandAction,
     Device,
     DeviceCommand,
+    DeviceHealth,
     DevicePresence,
     DeviceTelemetry,
     EventType,
@@ -133,6 +134,19 @@ alerts = st.builds(
     message=texts,
     **envelope,
 )
+counts = st.integers(0, 2**31)
+healths = st.builds(
+    DeviceHealth,
+    device=st.sampled_from(Device),
+    uptime=st.floats(0, 1e9),
+    frames_ok=counts,
+    frames_bad=counts,
+    queue_depth=counts,
+    dropped=counts,
+    reconnects=counts,
+    board_online=st.booleans(),
+    **envelope,
+)
 presences = st.builds(
     DevicePresence,
     state=st.sampled_from(PresenceState),
@@ -149,6 +163,7 @@ BY_TYPE: dict[type, st.SearchStrategy[Any]] = {
     LogRecord: logs,
     WebcastLine: webcasts,
     Alert: alerts,
+    DeviceHealth: healths,
     DevicePresence: presences,
 }
 assert set(BY_TYPE) == set(MESSAGE_TYPES), "every message type needs a strategy"

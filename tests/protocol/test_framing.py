@@ -9,8 +9,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marsy.protocol import CommandAction, Device, EventType, ValueType, parameters_of
+from marsy.protocol import (
+    CommandAction,
+    Device,
+    EventType,
+    FlightPhase,
+    ValueType,
+    parameters_of,
+)
 from marsy.protocol.framing import (
+    ACTION_CODES,
+    EVENT_CODES,
+    PHASE_CODES,
     AckFrame,
     CommandFrame,
     EventFrame,
@@ -22,16 +32,26 @@ from marsy.protocol.framing import (
 )
 
 WORKED_EXAMPLE = bytes.fromhex(
-    "a55a 1e 01 01 07000000 000020807 4d2da41 8100000000000000 00509a44 0000003f 151f".replace(
+    "a55a 1f 01 01 07000000 0000208074d2da41 02 8100000000000000 00509a44 0000003f b2ee".replace(
         " ", ""
     )
 )
 
 
 def test_the_documented_example_byte_for_byte() -> None:
-    frame = TelemetryFrame(Device.ROCKET, 7, 1_800_000_000.5, {"altitude": 1234.5, "mach": 0.5})
+    frame = TelemetryFrame(
+        Device.ROCKET, 7, 1_800_000_000.5, FlightPhase.ASCENT, {"altitude": 1234.5, "mach": 0.5}
+    )
     assert encode(frame) == WORKED_EXAMPLE
     assert parse(WORKED_EXAMPLE).frames == [frame]
+
+
+def test_every_enum_member_has_a_wire_code() -> None:
+    assert set(ACTION_CODES) == set(CommandAction)
+    assert set(EVENT_CODES) == set(EventType)
+    assert set(PHASE_CODES) == set(FlightPhase)
+    for table in (ACTION_CODES, EVENT_CODES, PHASE_CODES):
+        assert len(set(table.values())) == len(table)
 
 
 def _f32(value: float) -> float:
@@ -49,7 +69,13 @@ def telemetry_frames(draw: st.DrawFn) -> TelemetryFrame:
             values[p.name] = draw(st.integers(int(p.valid_min), int(p.valid_max)))
         else:
             values[p.name] = _f32(draw(st.floats(p.valid_min, p.valid_max, allow_nan=False)))
-    return TelemetryFrame(device, draw(st.integers(0, 2**32 - 1)), draw(st.floats(0, 1e10)), values)
+    return TelemetryFrame(
+        device,
+        draw(st.integers(0, 2**32 - 1)),
+        draw(st.floats(0, 1e10)),
+        draw(st.sampled_from(FlightPhase)),
+        values,
+    )
 
 
 ascii_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=120)
@@ -130,13 +156,15 @@ def test_five_percent_corruption_every_bad_frame_rejected_every_good_one_decoded
             for p in parameters_of(device)
             if p.type is ValueType.FLOAT
         }
-        raw = bytearray(encode(TelemetryFrame(device, seq, 1.8e9 + seq / 10, values)))
+        raw = bytearray(
+            encode(TelemetryFrame(device, seq, 1.8e9 + seq / 10, FlightPhase.ASCENT, values))
+        )
         hit = False
         for i in range(len(raw)):
             if rng.random() < 0.05:  # 5 % of the bytes on the line are garbage
                 raw[i] ^= rng.randrange(1, 256)
                 hit = True
-        sent.append(TelemetryFrame(device, seq, 1.8e9 + seq / 10, values))
+        sent.append(TelemetryFrame(device, seq, 1.8e9 + seq / 10, FlightPhase.ASCENT, values))
         clean.append(not hit)
         wire += raw
     decoded: list[Frame] = []
@@ -155,4 +183,4 @@ def test_five_percent_corruption_every_bad_frame_rejected_every_good_one_decoded
 
 def test_values_the_format_cannot_carry_are_refused() -> None:
     with pytest.raises(FrameError, match="no parameter"):
-        encode(TelemetryFrame(Device.BOOSTER, 1, 1.0, {"heart_rate": 60.0}))
+        encode(TelemetryFrame(Device.BOOSTER, 1, 1.0, FlightPhase.COAST, {"heart_rate": 60.0}))
