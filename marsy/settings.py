@@ -24,6 +24,7 @@ from pydantic_settings import (
 )
 
 from marsy.clock import MissionClock
+from marsy.protocol.enums import Device
 from marsy.protocol.topics import Topics
 
 
@@ -179,7 +180,22 @@ class GroundSettings(MarsySettings):
 
 
 class EdgeSettings(MarsySettings):
-    """Settings of an onboard agent."""
+    """Settings of an onboard agent (one per device)."""
 
     model_config = SettingsConfigDict(env_prefix="MARSY_EDGE_")
     family: ClassVar[str] = "edge"
+
+    device: Device
+    serial_url: str = "/dev/ttyUSB0"
+    """pyserial URL of the sensor board: a device, a pty path, ``loop://``."""
+    baudrate: int = Field(default=115200, ge=1200)
+    state_dir: Path = Path("/var/lib/marsy")
+    """Where the outbox (store-and-forward queue) and the command journal live."""
+    outbox_capacity: int = Field(default=200_000, ge=10)
+    heartbeat_interval: float = Field(default=5.0, gt=0)
+    """Wall seconds between health messages."""
+    command_timeout: float = Field(default=2.0, gt=0)
+    """Wall seconds to wait for the board's answer to a command before nacking it."""
+    command_ttl: float = Field(default=60.0, gt=0)
+    """Mission seconds after which a queued command is refused as stale, not executed."""
+    astronaut: str = "Thomas"

@@ -18,6 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+ANSWER_MEMORY = 1000
+"""Command answers remembered, for commands redelivered after a reconnect or a restart."""
+
 
 @dataclass(frozen=True)
 class Queued:
@@ -48,6 +51,12 @@ class Outbox:
                 retain INTEGER NOT NULL
             );
             CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS answered (
+                n INTEGER PRIMARY KEY AUTOINCREMENT,
+                command_id TEXT UNIQUE NOT NULL,
+                topic TEXT NOT NULL,
+                payload BLOB NOT NULL
+            );
             INSERT OR IGNORE INTO counters VALUES ('dropped', 0);
             """
         )
@@ -55,13 +64,20 @@ class Outbox:
         self._ready = threading.Condition(self._lock)
 
     def append(
-        self, stream: str, build: Callable[[int], Iterable[tuple[str, bytes, bool]]]
+        self,
+        stream: str,
+        build: Callable[[int], Iterable[tuple[str, bytes, bool]]],
+        *,
+        answers: str | None = None,
     ) -> None:
         """Queue the messages ``build(first_seq)`` returns, numbered from ``first_seq``.
 
         Each ``stream`` (telemetry, events, acks, ...) has its own gap-free counter, so a
         receiver can prove it lost nothing of it; every message queued consumes one number, and
-        counter and messages are committed together.
+        counter and messages are committed together. With ``answers``, the (single) message is
+        also journalled as the answer to that command id, in the same transaction: a command is
+        never answered twice differently, even across a crash. ``build`` runs under the outbox
+        lock: it must not call the outbox itself.
         """
         name = f"seq:{stream}"
         with self._lock:
@@ -80,11 +96,39 @@ class Outbox:
                 self._db.execute(
                     "UPDATE counters SET value = value + ? WHERE name = ?", (len(rows), name)
                 )
+                if answers is not None:
+                    self._journal(answers, rows[0][0], rows[0][1])
                 self._trim()
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            self._ready.notify_all()
+
+    def _journal(self, command_id: str, topic: str, payload: bytes) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO answered (command_id, topic, payload) VALUES (?, ?, ?)",
+            (command_id, topic, payload),
+        )
+        self._db.execute(
+            "DELETE FROM answered WHERE n <= (SELECT MAX(n) FROM answered) - ?",
+            (ANSWER_MEMORY,),
+        )
+
+    def answer_to(self, command_id: str) -> tuple[str, bytes] | None:
+        """The journalled answer to a command id seen before, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT topic, payload FROM answered WHERE command_id = ?", (command_id,)
+            ).fetchone()
+        return None if row is None else (row[0], bytes(row[1]))
+
+    def requeue(self, topic: str, payload: bytes) -> None:
+        """Queue an exact copy of a message sent before (a repeated answer)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO outbox (topic, payload, retain) VALUES (?, ?, 0)", (topic, payload)
+            )
             self._ready.notify_all()
 
     def _trim(self) -> None:
@@ -99,18 +143,20 @@ class Outbox:
                 "UPDATE counters SET value = value + ? WHERE name='dropped'", (excess,)
             )
 
-    def peek(self, limit: int, timeout: float | None = None) -> list[Queued]:
-        """The oldest ``limit`` messages, waiting up to ``timeout`` s for one to arrive."""
+    def peek(self, limit: int, timeout: float | None = None, after: int = 0) -> list[Queued]:
+        """The oldest ``limit`` messages with an id above ``after``, waiting up to ``timeout`` s
+        for one to arrive."""
         with self._lock:
-            rows = self._select(limit)
+            rows = self._select(limit, after)
             if not rows and timeout:
                 self._ready.wait(timeout)
-                rows = self._select(limit)
+                rows = self._select(limit, after)
         return [Queued(row[0], row[1], bytes(row[2]), bool(row[3])) for row in rows]
 
-    def _select(self, limit: int) -> list[tuple[int, str, bytes, int]]:
+    def _select(self, limit: int, after: int) -> list[tuple[int, str, bytes, int]]:
         return self._db.execute(
-            "SELECT id, topic, payload, retain FROM outbox ORDER BY id LIMIT ?", (limit,)
+            "SELECT id, topic, payload, retain FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+            (after, limit),
         ).fetchall()
 
     def remove(self, ids: Iterable[int]) -> None:

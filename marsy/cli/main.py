@@ -8,7 +8,10 @@ import logging
 import click
 
 from marsy import __version__
+from marsy.cli.agent import agent
 from marsy.cli.broker import broker
+from marsy.cli.firmware import firmware
+from marsy.cli.sim import sim
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +30,10 @@ def cli(log_level: str) -> None:
     )
 
 
+cli.add_command(agent)
 cli.add_command(broker)
+cli.add_command(firmware)
+cli.add_command(sim)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""The booster's agent: its board streams descent and landing telemetry once separated."""

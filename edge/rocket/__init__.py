@@ -1,0 +1,1 @@
+"""The rocket's agent: flight-phase checks on commands and the crew abort raised on board."""

@@ -1,0 +1,67 @@
+"""What makes one agent different from another: a :class:`Behaviour` per device.
+
+The runtime (:mod:`edge.runtime.agent`) does the serial line, the outbox, MQTT, commands and
+health for every device; a behaviour only says which commands the device's flight phase allows,
+what to do on a board event, and what to do on a bus message it subscribed to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from marsy.protocol import Device, DeviceCommand, EventType, FlightPhase, Message, Topics
+from marsy.protocol.framing import EventFrame
+
+if TYPE_CHECKING:
+    from edge.runtime.agent import Agent
+
+
+@dataclass
+class FlightState:
+    """What the agent knows of its device's flight, from its board."""
+
+    phase: FlightPhase = FlightPhase.PAD
+    events: set[EventType] = field(default_factory=set)
+    peaks: dict[str, float] = field(default_factory=dict)
+    """Largest value seen of each parameter this mission (the interview's material)."""
+    latest: dict[str, float] = field(default_factory=dict)
+
+
+class Behaviour(Protocol):
+    device: Device
+
+    def subscriptions(self, topics: Topics) -> list[str]:
+        """Topics beyond the device's own commands and the mission status."""
+        ...
+
+    def refuse(self, command: DeviceCommand, state: FlightState) -> str | None:
+        """Why ``command`` is not valid now, or ``None`` to forward it to the board."""
+        ...
+
+    def on_board_event(self, agent: Agent, frame: EventFrame) -> None:
+        """Called for every event the board reports, before it is published."""
+        ...
+
+    def on_message(self, agent: Agent, message: Message) -> None:
+        """Called for messages on :meth:`subscriptions`."""
+        ...
+
+
+class PlainBehaviour:
+    """A device that only reports: every command but STATUS goes to the board as is."""
+
+    def __init__(self, device: Device) -> None:
+        self.device = device
+
+    def subscriptions(self, topics: Topics) -> list[str]:
+        return []
+
+    def refuse(self, command: DeviceCommand, state: FlightState) -> str | None:
+        return None
+
+    def on_board_event(self, agent: Agent, frame: EventFrame) -> None:
+        return None
+
+    def on_message(self, agent: Agent, message: Message) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""The satellite's agent: its board streams orbit and health metrics once detached."""

@@ -1,0 +1,35 @@
+"""Vehicle profiles: TOML files in this folder and the frozen model they load into."""
+
+from firmware_sim.vehicles.loader import (
+    VEHICLE_DIR,
+    VehicleError,
+    bundled_vehicles,
+    load_vehicle,
+    parse_vehicle,
+)
+from firmware_sim.vehicles.model import (
+    Ascent,
+    Capsule,
+    Engine,
+    Parachute,
+    Recovery,
+    Satellite,
+    Stage,
+    Vehicle,
+)
+
+__all__ = [
+    "VEHICLE_DIR",
+    "Ascent",
+    "Capsule",
+    "Engine",
+    "Parachute",
+    "Recovery",
+    "Satellite",
+    "Stage",
+    "Vehicle",
+    "VehicleError",
+    "bundled_vehicles",
+    "load_vehicle",
+    "parse_vehicle",
+]

@@ -1,0 +1,113 @@
+"""``marsy firmware``: the sensor firmware simulator, on ptys or real serial devices."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+
+import click
+
+
+def _parse_boards(values: tuple[str, ...]) -> dict[str, str]:
+    boards: dict[str, str] = {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if not sep or not url:
+            raise click.BadParameter(f"{value!r}: expected DEVICE=PORT", param_hint="--board")
+        boards[name] = url
+    return boards
+
+
+@click.command()
+@click.option("--vehicle", default="marsy", show_default=True, help="Bundled name or TOML file.")
+@click.option("--scenario", default="nominal", show_default=True, help="Bundled name or file.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--warp", type=click.FloatRange(0.1, 1000), default=1.0, show_default=True)
+@click.option("--rate", type=click.FloatRange(0.1, 100), default=10.0, show_default=True)
+@click.option("--epoch", type=float, default=None, help="Wall time of mission time zero.")
+@click.option(
+    "--links",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Make DIR/<device> symlinks to the ptys.",
+)
+@click.option(
+    "--board",
+    "boards",
+    multiple=True,
+    metavar="DEVICE=PORT",
+    help="Put a board on a real serial device instead of a pty.",
+)
+@click.option(
+    "--autopilot/--no-autopilot",
+    default=False,
+    show_default=True,
+    help="Fly without the ground: ignite, stage and detach by themselves.",
+)
+@click.option("--duration", type=float, default=None, help="Stop after this many mission s.")
+@click.option(
+    "--trajectory",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Headless: fly as fast as possible, write the true trajectory as CSV, exit.",
+)
+def firmware(
+    vehicle: str,
+    scenario: str,
+    seed: int,
+    warp: float,
+    rate: float,
+    epoch: float | None,
+    links: Path | None,
+    boards: tuple[str, ...],
+    autopilot: bool,
+    duration: float | None,
+    trajectory: Path | None,
+) -> None:
+    """Start the world with one serial port per sensor board (or fly it headless)."""
+    from firmware_sim.scenario import ScenarioError, load_scenario
+    from firmware_sim.simulator import build_simulator
+    from firmware_sim.vehicles import VehicleError
+
+    try:
+        chosen = load_scenario(scenario)
+        if trajectory is not None:
+            from firmware_sim.simulator import fly_headless
+
+            click.echo(fly_headless(vehicle, chosen, seed=seed, out=trajectory))
+            return
+        sim = build_simulator(
+            vehicle,
+            chosen,
+            seed=seed,
+            warp=warp,
+            rate=rate,
+            epoch=epoch,
+            real_ports=_parse_boards(boards),
+            autopilot=autopilot,
+        )
+    except (ScenarioError, VehicleError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    for device, port in sim.runner.ports.items():
+        if links is not None and port.path.startswith("/dev/pts/"):
+            from firmware_sim.ports import link
+
+            link(port, links / str(device))
+        click.echo(f"{device}: {port.path}", err=False)
+    click.echo(f"flying {chosen.name} at {warp:g}x (Ctrl-C to stop)", err=True)
+    began = time.monotonic()
+    try:
+        sim.runner.run(
+            stop,
+            until=(lambda world: world.t >= duration) if duration is not None else None,
+        )
+    finally:
+        sim.runner.close()
+    click.echo(
+        f"stopped after {time.monotonic() - began:.1f} s wall, {sim.world.t:.1f} s flown", err=True
+    )

@@ -1,0 +1,58 @@
+"""``marsy sim``: fly a simulated mission on this machine."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option(
+    "--scenario",
+    default="nominal",
+    show_default=True,
+    help="nominal, explosion, rough-line, or a scenario file.",
+)
+@click.option("--vehicle", default="marsy", show_default=True)
+@click.option(
+    "--speed",
+    type=click.FloatRange(1, 100),
+    default=10.0,
+    show_default=True,
+    help="Time warp: mission seconds per wall second.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--run-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("runs"),
+    show_default=True,
+)
+def sim(scenario: str, vehicle: str, speed: float, seed: int, run_dir: Path) -> None:
+    """Fly a mission with every MarsY program as its own process on localhost."""
+    from marsy.sim.mission import SimOptions, fly
+
+    def say(line: str) -> None:
+        click.echo(f"{time.strftime('%H:%M:%S')} {line}")
+
+    say("MarsY simulation. Built so far: broker, firmware simulator, the four onboard agents.")
+    say(
+        "Not yet: the ground services (the firmware's autopilot stands in for them), InfluxDB "
+        "ingest, the live console and the report."
+    )
+    result = fly(
+        SimOptions(scenario=scenario, vehicle=vehicle, speed=speed, seed=seed, run_dir=run_dir), say
+    )
+    say(f"mission {result.mission_id} {'complete' if result.completed else 'NOT complete'}")
+    for device, tally in result.tallies.items():
+        say(
+            f"  {device:<9} {len(tally.seqs):6d} telemetry messages, "
+            f"{tally.gaps()} gaps, {tally.duplicates} duplicates"
+        )
+    restarted = {name: n for name, n in result.restarts.items() if n}
+    if restarted:
+        say(f"  restarts: {restarted}")
+    if not result.completed:
+        raise SystemExit(1)

@@ -1,0 +1,1 @@
+"""The laptop simulation: every MarsY program as its own process on localhost."""

@@ -1,0 +1,332 @@
+"""The four onboard agents against the firmware simulator on ptys and a real Mosquitto."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from marsy.local import LocalMosquitto
+from marsy.mqtt import MqttBus
+from marsy.protocol import (
+    AstronautVitals,
+    CommandAck,
+    CommandAction,
+    ContractError,
+    Device,
+    DeviceCommand,
+    DeviceHealth,
+    DeviceTelemetry,
+    EventType,
+    FlightPhase,
+    Message,
+    MissionEvent,
+    decode_message,
+)
+from tests.edge.conftest import Flight, RunningAgent
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.integration
+
+
+class Recorder:
+    """A persistent subscriber to everything: what a ground consumer would see."""
+
+    def __init__(self, broker: LocalMosquitto, client_id: str = "recorder") -> None:
+        self.bus = MqttBus(broker.settings_for("observer"), client_id)
+        self.bus.subscribe(self.bus.topics.everything)
+        self.bus.start()
+        self.seqs: dict[Device, set[int]] = defaultdict(set)
+        self.messages: list[Message] = []
+
+    def drain(self, seconds: float = 0.2) -> None:
+        deadline = time.monotonic() + seconds
+        while (d := self.bus.receive(max(0.0, deadline - time.monotonic()))) is not None:
+            self.bus.ack(d)
+            try:
+                message = decode_message(d.payload)
+            except ContractError:
+                continue
+            self.messages.append(message)
+            if isinstance(message, DeviceTelemetry | AstronautVitals):
+                self.seqs[message.device].add(message.seq)
+
+    def events(self) -> list[EventType]:
+        return [m.event for m in self.messages if isinstance(m, MissionEvent)]
+
+    def until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        def check() -> bool:
+            self.drain(0.2)
+            return condition()
+
+        wait_for(check, timeout, what, interval=0)
+
+    def stop(self) -> None:
+        self.bus.stop(timeout=1)
+
+
+def gaps(seqs: set[int]) -> list[int]:
+    return sorted(set(range(min(seqs), max(seqs) + 1)) - seqs) if seqs else []
+
+
+def clock_of(flight: Flight) -> dict[str, float]:
+    return {"epoch": flight.sim.runner.clock.epoch, "warp": flight.sim.runner.clock.warp}
+
+
+def start_all(
+    run_agent: Callable[..., RunningAgent], broker: LocalMosquitto, flight: Flight
+) -> dict[Device, RunningAgent]:
+    return {d: run_agent(broker, d, flight.port(d), clock=clock_of(flight)) for d in Device}
+
+
+def test_the_four_agents_fly_the_nominal_mission(
+    private_broker: LocalMosquitto,
+    fly: Callable[..., Flight],
+    run_agent: Callable[..., RunningAgent],
+) -> None:
+    recorder = Recorder(private_broker)
+    flight = fly("nominal", warp=40)
+    agents = start_all(run_agent, private_broker, flight)
+    try:
+        recorder.until(
+            lambda: EventType.PAYLOAD_DETACHED in recorder.events(), 60, "the payload detach"
+        )
+        recorder.until(lambda: len(recorder.seqs[Device.SATELLITE]) > 20, 20, "satellite data")
+    finally:
+        recorder.stop()
+    events = recorder.events()
+    for expected in (
+        EventType.LIFTOFF,
+        EventType.MAX_Q,
+        EventType.STAGE_SEPARATION,
+        EventType.ORBIT,
+        EventType.PAYLOAD_DETACHED,
+    ):
+        assert expected in events
+    for device in Device:
+        assert len(recorder.seqs[device]) > 20, device
+        assert gaps(recorder.seqs[device]) == [], device
+    healths = [m for m in recorder.messages if isinstance(m, DeviceHealth)]
+    assert {h.device for h in healths} == set(Device)
+    assert all(agents[d].agent.stats.invalid_frames == 0 for d in Device)
+
+
+def test_broker_down_for_10_s_mid_flight_loses_nothing(
+    private_broker: LocalMosquitto,
+    fly: Callable[..., Flight],
+    run_agent: Callable[..., RunningAgent],
+) -> None:
+    recorder = Recorder(private_broker)
+    flight = fly("nominal", warp=20)
+    start_all(run_agent, private_broker, flight)
+    try:
+        recorder.until(lambda: len(recorder.seqs[Device.ROCKET]) > 100, 30, "rocket telemetry")
+        private_broker.stop()  # SIGTERM: Mosquitto saves its sessions (see mosquitto/README.md)
+        time.sleep(10)  # the outage itself: the agents queue on disk meanwhile
+        private_broker.start()
+        recorder.until(
+            lambda: EventType.PAYLOAD_DETACHED in recorder.events(), 90, "the payload detach"
+        )
+        recorder.drain(2)
+    finally:
+        recorder.stop()
+    for device in Device:
+        assert recorder.seqs[device], device
+        assert gaps(recorder.seqs[device]) == [], device
+    assert min(recorder.seqs[Device.ROCKET]) == 0
+
+
+def test_agent_killed_while_the_broker_is_down_delivers_its_queue(
+    private_broker: LocalMosquitto,
+    fly: Callable[..., Flight],
+    tmp_path: Path,
+) -> None:
+    flight = fly("nominal", warp=10)
+    recorder = Recorder(private_broker)
+    env = {
+        **os.environ,
+        "MARSY_EDGE_SERIAL_URL": flight.port(Device.SUIT),
+        "MARSY_EDGE_STATE_DIR": str(tmp_path / "state"),
+        "MARSY_EDGE_CLOCK__EPOCH": repr(flight.sim.runner.clock.epoch),
+        "MARSY_EDGE_CLOCK__WARP": "10",
+        "MARSY_EDGE_MQTT": json.dumps(
+            {
+                **private_broker.settings_for("suit").model_dump(mode="json"),
+                "password": private_broker.passwords["suit"],
+            }
+        ),
+    }
+    argv = [sys.executable, "-m", "marsy.cli", "agent", "suit"]
+    agent = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        recorder.until(lambda: len(recorder.seqs[Device.SUIT]) > 20, 30, "suit vitals")
+        before = set(recorder.seqs[Device.SUIT])
+        recorder.stop()  # a persistent session: the broker keeps what comes next for it
+        private_broker.stop()
+        time.sleep(3)  # the agent keeps reading its board and queues to disk
+        agent.kill()
+        agent.wait()
+        private_broker.start()
+        agent = subprocess.Popen(
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        recorder = Recorder(private_broker)
+        recorder.seqs[Device.SUIT] |= before
+        recorder.until(
+            lambda: len(recorder.seqs[Device.SUIT]) > 400, 30, "the queued vitals and new ones"
+        )
+    finally:
+        recorder.stop()
+        agent.terminate()
+        agent.wait(15)
+    seqs = recorder.seqs[Device.SUIT]
+    assert gaps(seqs) == [], "the queue written before the SIGKILL was delivered"
+    assert min(seqs) == 0
+
+
+def command(
+    device: Device, action: CommandAction, command_id: str, **extra: object
+) -> DeviceCommand:
+    return DeviceCommand(
+        mission_id="m1",
+        source="command",
+        seq=1,
+        ts=time.time(),
+        command_id=command_id,
+        device=device,
+        action=action,
+        **extra,
+    )
+
+
+def test_commands_are_acknowledged_refused_by_phase_and_never_run_twice(
+    private_broker: LocalMosquitto,
+    fly: Callable[..., Flight],
+    run_agent: Callable[..., RunningAgent],
+) -> None:
+    flight = fly("nominal", warp=1, autopilot=False)
+    rocket = run_agent(private_broker, Device.ROCKET, flight.port(Device.ROCKET))
+    recorder = Recorder(private_broker)
+    ground = MqttBus(private_broker.settings_for("command"), "ground")
+    ground.start()
+
+    def ack_for(command_id: str) -> CommandAck:
+        def find() -> CommandAck | None:
+            recorder.drain(0.1)
+            acks = [
+                m
+                for m in recorder.messages
+                if isinstance(m, CommandAck) and m.command_id == command_id
+            ]
+            return acks[-1] if acks else None
+
+        return wait_for(find, 15, f"the ack of {command_id}", interval=0)
+
+    try:
+        recorder.until(lambda: bool(recorder.seqs[Device.ROCKET]), 15, "rocket telemetry")
+        ground.publish_message(command(Device.ROCKET, CommandAction.DETACH, "cmd-detach-1")).wait()
+        refused = ack_for("cmd-detach-1")
+        assert not refused.accepted
+        assert refused.reason == "no payload detach before stage separation"
+
+        ground.publish_message(command(Device.ROCKET, CommandAction.IGNITE, "cmd-ignite-1")).wait()
+        assert ack_for("cmd-ignite-1").accepted
+        ground.publish_message(command(Device.ROCKET, CommandAction.IGNITE, "cmd-ignite-1")).wait()
+        recorder.until(
+            lambda: (
+                sum(
+                    isinstance(m, CommandAck) and m.command_id == "cmd-ignite-1"
+                    for m in recorder.messages
+                )
+                == 2
+            ),
+            10,
+            "the repeated answer",
+        )
+        answers = [
+            m
+            for m in recorder.messages
+            if isinstance(m, CommandAck) and m.command_id == "cmd-ignite-1"
+        ]
+        assert answers[0] == answers[1], "a repeat gets the same answer, not a second ignition"
+        assert flight.sim.boards[Device.ROCKET].stats.commands == 1
+
+        stale = command(Device.ROCKET, CommandAction.STATUS, "cmd-stale-1")
+        ground.publish_message(stale.model_copy(update={"ts": time.time() - 600})).wait()
+        assert ack_for("cmd-stale-1").reason.startswith("stale")  # type: ignore[union-attr]
+    finally:
+        ground.stop()
+        recorder.stop()
+    assert rocket.agent.stats.repeated_commands == 1
+
+
+def test_crew_is_ejected_with_no_ground_service_running(
+    private_broker: LocalMosquitto,
+    fly: Callable[..., Flight],
+    run_agent: Callable[..., RunningAgent],
+) -> None:
+    """The explosion scenario with only the rocket and suit agents and the broker."""
+    recorder = Recorder(private_broker)
+    flight = fly("explosion", warp=10)
+    run_agent(private_broker, Device.ROCKET, flight.port(Device.ROCKET), clock=clock_of(flight))
+    run_agent(private_broker, Device.SUIT, flight.port(Device.SUIT), clock=clock_of(flight))
+    try:
+        recorder.until(
+            lambda: EventType.CAPSULE_LANDED in recorder.events(), 120, "the capsule landing"
+        )
+    finally:
+        recorder.stop()
+    events = recorder.events()
+    assert events.index(EventType.ABORT) < events.index(EventType.EJECTION)
+    assert events.index(EventType.EJECTION) < events.index(EventType.EXPLOSION)
+    vitals = [m for m in recorder.messages if isinstance(m, AstronautVitals)]
+    phases = {v.phase for v in vitals}
+    assert {FlightPhase.ABORT, FlightPhase.PARACHUTES, FlightPhase.LANDED} <= phases
+    assert gaps(recorder.seqs[Device.SUIT]) == []
+
+
+def test_ten_percent_line_garbage_costs_frames_not_the_agent(
+    private_broker: LocalMosquitto,
+    fly: Callable[..., Flight],
+    run_agent: Callable[..., RunningAgent],
+    tmp_path: Path,
+) -> None:
+    """One byte in ten replaced by garbage: few 55-byte suit frames survive intact (about
+    0.3 %), and those must all be published; the rest are counted, and nothing stalls."""
+    scenario = tmp_path / "garbage.toml"
+    scenario.write_text(
+        'name = "garbage"\n[[faults]]\nkind = "line_corruption"\ndevice = "suit"\n'
+        "at = 0.0\nduration = 100000.0\nrate = 0.10\n"
+    )
+    recorder = Recorder(private_broker)
+    flight = fly(str(scenario), warp=50)
+    suit = run_agent(private_broker, Device.SUIT, flight.port(Device.SUIT), clock=clock_of(flight))
+    board = flight.sim.boards[Device.SUIT]
+    try:
+        wait_for(lambda: board.stats.corrupted_bytes > 0, 30, "the garbage to start")
+        start = len(recorder.seqs[Device.SUIT])
+        recorder.until(
+            lambda: len(recorder.seqs[Device.SUIT]) >= start + 5,
+            90,
+            "intact frames through the garbage",
+        )
+        middle = len(recorder.seqs[Device.SUIT])
+        recorder.until(
+            lambda: len(recorder.seqs[Device.SUIT]) >= middle + 5, 90, "telemetry still flowing"
+        )
+    finally:
+        recorder.stop()
+    stats = suit.agent.link.stats
+    assert stats.bad_frames > 20 * (len(recorder.seqs[Device.SUIT]) - start)
+    assert suit.thread.is_alive()
+    assert gaps(recorder.seqs[Device.SUIT]) == []
+    print(
+        f"\nframes good {stats.frames}, bad {stats.bad_frames}, bytes dropped {stats.dropped_bytes}"
+    )
