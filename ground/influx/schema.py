@@ -1,9 +1,14 @@
-"""How telemetry is stored: measurement, tags, fields and database, derived from the dictionary.
+"""How data are stored in InfluxDB: measurements, tags, fields, databases.
 
-A point is identified by its measurement (the device), its tags (mission, source) and its
-timestamp (the device's own, in ns), so a QoS-1 redelivery overwrites itself: duplicates are
-harmless. Field types follow the dictionary: an int parameter is always written ``12i`` and a
-float one always as a float, because InfluxDB refuses a field that changes type.
+Telemetry: measurement = the device (``rocket``, ``booster``, ``satellite``, ``suit``), tags
+``mission`` and ``source``, one field per dictionary parameter plus ``seq`` and ``phase``.
+Beside it, in the flight database: ``events`` (mission events, for phase annotations),
+``alerts`` (the calculator's verdicts) and ``health`` (the agents' heartbeats, link health).
+
+A point is identified by its measurement, its tags and its timestamp (the source's own, in
+µs precision), so a QoS-1 redelivery overwrites itself: duplicates are harmless. Field types
+follow the dictionary: an int parameter is always written ``12i`` and a float one always as a
+float, because InfluxDB refuses a field that changes type.
 """
 
 from __future__ import annotations
@@ -11,7 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from marsy.protocol import AstronautVitals, Device, DeviceTelemetry, ValueType, parameters_of
+from marsy.protocol import (
+    Alert,
+    AstronautVitals,
+    Device,
+    DeviceHealth,
+    DeviceTelemetry,
+    MissionEvent,
+    ValueType,
+    parameters_of,
+)
 from marsy.protocol.parameters import Value
 from marsy.settings import InfluxSettings
 
@@ -71,5 +85,54 @@ def point_line(message: DeviceTelemetry | AstronautVitals) -> str:
     return (
         f"{message.device},mission={message.mission_id},source={message.source} "
         f'{fields},{SEQ_FIELD}={message.seq}i,{PHASE_FIELD}="{message.phase}" '
+        f"{timestamp_ns(message.ts)}"
+    )
+
+
+EVENTS = "events"
+ALERTS = "alerts"
+HEALTH = "health"
+
+
+def _string(value: str) -> str:
+    """A line-protocol string field: quotes and backslashes escaped, newlines flattened."""
+    flat = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return f'"{flat}"'
+
+
+def event_line(message: MissionEvent) -> str:
+    """A mission event: tag ``event``, text field ``detail`` (for Grafana annotations)."""
+    device = f",device={message.device}" if message.device is not None else ""
+    return (
+        f"{EVENTS},mission={message.mission_id},source={message.source},event={message.event}"
+        f"{device} detail={_string(message.detail)},seq={message.seq}i "
+        f"{timestamp_ns(message.ts)}"
+    )
+
+
+def alert_line(message: Alert) -> str:
+    """An alert or its clearing: severity 1 yellow, 2 red, 0 cleared."""
+    level = 0 if message.cleared else message.severity.rank
+    fields = [f"level={level}i", f"message={_string(message.message)}", f"seq={message.seq}i"]
+    if message.value is not None:
+        fields.append(f"value={float(message.value)!r}")
+    if message.limit is not None:
+        fields.append(f"limit={float(message.limit)!r}")
+    parameter = message.parameter or "none"
+    return (
+        f"{ALERTS},mission={message.mission_id},source={message.source},device={message.device},"
+        f"rule={message.rule},parameter={parameter} {','.join(fields)} "
+        f"{timestamp_ns(message.ts)}"
+    )
+
+
+def health_line(message: DeviceHealth) -> str:
+    """An agent heartbeat: link and queue health of one device."""
+    return (
+        f"{HEALTH},mission={message.mission_id},source={message.source},device={message.device} "
+        f"uptime={message.uptime!r},frames_ok={message.frames_ok}i,"
+        f"frames_bad={message.frames_bad}i,queue_depth={message.queue_depth}i,"
+        f"dropped={message.dropped}i,reconnects={message.reconnects}i,"
+        f"board_online={'true' if message.board_online else 'false'},seq={message.seq}i "
         f"{timestamp_ns(message.ts)}"
     )
