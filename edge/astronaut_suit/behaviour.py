@@ -33,7 +33,8 @@ class SuitBehaviour:
     device = Device.SUIT
 
     def __init__(self) -> None:
-        self.ejected = False
+        self.ejected_in: str | None = None
+        """The mission whose abort already ejected the capsule: one ejection per mission."""
 
     def subscriptions(self, topics: Topics) -> list[str]:
         return [topics.topic(Channel.EVENTS, Device.ROCKET)]
@@ -45,16 +46,16 @@ class SuitBehaviour:
 
     def on_board_event(self, agent: Agent, frame: EventFrame) -> None:
         if frame.event is EventType.EJECTION:
-            self.ejected = True
+            self.ejected_in = agent.mission_id
 
     def on_message(self, agent: Agent, message: Message) -> None:
         if not (isinstance(message, MissionEvent) and message.event is EventType.ABORT):
             return
-        if self.ejected:
+        if self.ejected_in == agent.mission_id:
             return
         answer = agent.board_call(CommandAction.EJECT)
-        self.ejected = answer is not None and answer.accepted
-        if self.ejected:
+        if answer is not None and answer.accepted:
+            self.ejected_in = agent.mission_id
             agent.log(LogLevel.WARNING, f"capsule ejected on the rocket's abort ({message.detail})")
         else:
             reason = answer.reason if answer is not None else "the board did not answer"

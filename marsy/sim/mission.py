@@ -76,7 +76,7 @@ class SimOptions:
     """Mission seconds to keep flying after the final event, for the last telemetry."""
 
 
-def _agent_env(
+def agent_env(
     broker: LocalMosquitto, device: Device, run: Path, epoch: float, warp: float
 ) -> dict[str, str]:
     return {
@@ -128,13 +128,13 @@ def fly(options: SimOptions, say: Callable[[str], None]) -> MissionResult:
                 ],
             )
         )
-        _wait_for_ports(run / "ports")
+        wait_for_ports(run / "ports")
         for device in Device:
             supervisor.start(
                 Child(
                     f"agent-{device}",
                     [*marsy, "agent", str(device)],
-                    _agent_env(broker, device, run, epoch, options.speed),
+                    agent_env(broker, device, run, epoch, options.speed),
                 )
             )
         return _observe(options, broker, supervisor, mission_id, epoch, say)
@@ -144,7 +144,7 @@ def fly(options: SimOptions, say: Callable[[str], None]) -> MissionResult:
         say("every process stopped")
 
 
-def _wait_for_ports(folder: Path, timeout: float = 30.0) -> None:
+def wait_for_ports(folder: Path, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if all((folder / str(d)).exists() for d in Device):
@@ -186,7 +186,7 @@ class _Watch:
             self.say(f"           {message.source:<9} refused {message.action}: {message.reason}")
 
 
-def _announce(broker: LocalMosquitto, mission_id: str, epoch: float, scenario: str) -> None:
+def announce_mission(broker: LocalMosquitto, mission_id: str, epoch: float, scenario: str) -> None:
     """Until the command service flies missions, the simulation announces the mission itself."""
     director = MqttBus(broker.settings_for(str(Service.COMMAND)), "sim-director", persistent=False)
     director.start()
@@ -216,7 +216,7 @@ def _observe(
     observer = MqttBus(broker.settings_for(str(Service.OBSERVER)), "sim-observer", persistent=False)
     observer.subscribe(observer.topics.everything)
     observer.start()
-    _announce(broker, mission_id, epoch, options.scenario)
+    announce_mission(broker, mission_id, epoch, options.scenario)
     say(f"mission {mission_id}: {options.scenario} at {options.speed:g}x")
     watch = _Watch(mission_id, epoch, say)
     final_at: float | None = None
