@@ -171,12 +171,29 @@ def _describe(cls: type[MarsySettings], exc: ValidationError) -> str:
 
 
 class GroundSettings(MarsySettings):
-    """Settings of the ground services (command, telemetry, calculator, ...)."""
+    """Settings of the ground services (command, telemetry, calculator, ...).
+
+    One model for the family: each service reads the fields it needs.
+    """
 
     model_config = SettingsConfigDict(env_prefix="MARSY_GROUND_")
     family: ClassVar[str] = "ground"
 
     influx: InfluxSettings = InfluxSettings()
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=0, ge=0, le=65535)
+    """0 picks a free port (the process logs which)."""
+    api_tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    """Caller name → bearer token accepted on this service's state-changing endpoints."""
+    token: SecretStr | None = None
+    """This service's own bearer token, sent when it calls another service."""
+    services: dict[str, str] = Field(default_factory=dict)
+    """Service name → base URL of the peers this service calls (``weather``, ``launchpad``...)."""
+    state_dir: Path = Path("/var/lib/marsy")
+    evaluation_period: float = Field(default=2.0, gt=0)
+    """Calculator: mission seconds between two risk evaluations."""
+    loss_of_signal: float = Field(default=5.0, gt=0)
+    """Calculator: mission seconds without data after which a device is reported silent."""
 
 
 class EdgeSettings(MarsySettings):
