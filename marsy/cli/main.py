@@ -11,6 +11,7 @@ from marsy import __version__
 from marsy.cli.agent import agent
 from marsy.cli.broker import broker
 from marsy.cli.firmware import firmware
+from marsy.cli.serve import serve
 from marsy.cli.sim import sim
 
 
@@ -33,6 +34,7 @@ def cli(log_level: str) -> None:
 cli.add_command(agent)
 cli.add_command(broker)
 cli.add_command(firmware)
+cli.add_command(serve)
 cli.add_command(sim)
 
 
