@@ -42,14 +42,24 @@ class SuitBehaviour:
     def refuse(self, command: DeviceCommand, state: FlightState) -> str | None:
         if command.action in (CommandAction.STATUS, CommandAction.EJECT):
             return None
+        if command.action is CommandAction.INTERVIEW:
+            return None if command.text else "an interview needs a question"
         return f"the suit cannot {command.action}"
+
+    def answer(self, command: DeviceCommand, state: FlightState) -> str | None:
+        if command.action is not CommandAction.INTERVIEW:
+            return None
+        return interview_answer(command.text or "", state)
 
     def on_board_event(self, agent: Agent, frame: EventFrame) -> None:
         if frame.event is EventType.EJECTION:
             self.ejected_in = agent.mission_id
 
     def on_message(self, agent: Agent, message: Message) -> None:
-        if not (isinstance(message, MissionEvent) and message.event is EventType.ABORT):
+        if not isinstance(message, MissionEvent):
+            return
+        agent.state.event_times.setdefault(message.event, message.ts)  # for the interview
+        if message.event is not EventType.ABORT:
             return
         if self.ejected_in == agent.mission_id:
             return
@@ -60,3 +70,31 @@ class SuitBehaviour:
         else:
             reason = answer.reason if answer is not None else "the board did not answer"
             agent.log(LogLevel.ERROR, f"ejection on abort failed: {reason}")
+
+
+def interview_answer(question: str, state: FlightState) -> str:
+    """The astronaut's answer to ``question``, built from their own flight as the suit measured
+    it: peak g-load and heart rate, and when Max-Q, orbit or the ejection came."""
+    times = state.event_times
+    story = []
+    if EventType.EJECTION in times:
+        story.append("The ejection was the hardest moment: a kick in the back, then the "
+                     "parachutes and the calm of the descent.")
+    elif EventType.ORBIT in times:
+        story.append("We made it to orbit and the payload is on its way.")
+    facts = []
+    if "g_load" in state.peaks:
+        facts.append(f"I felt up to {state.peaks['g_load']:.1f} g")
+    if "heart_rate" in state.peaks:
+        facts.append(f"my heart went up to {state.peaks['heart_rate']:.0f} beats a minute")
+    liftoff = times.get(EventType.LIFTOFF)
+    if liftoff is not None and EventType.MAX_Q in times:
+        facts.append(f"Max-Q came {times[EventType.MAX_Q] - liftoff:.0f} s after lift-off and "
+                     "the shaking eased when the engines throttled back")
+    if liftoff is not None and EventType.ORBIT in times:
+        facts.append(f"we reached orbit {times[EventType.ORBIT] - liftoff:.0f} s after lift-off")
+    if not story and not facts:
+        return "Ask me again once we have flown."
+    if facts:
+        story.append(facts[0][0].upper() + "; ".join(facts)[1:] + ".")
+    return " ".join(story)

@@ -63,6 +63,9 @@ class RocketBehaviour:
             return f"{action} is not allowed in phase {state.phase}"
         return None
 
+    def answer(self, command: DeviceCommand, state: FlightState) -> str | None:
+        return None
+
     def on_board_event(self, agent: Agent, frame: EventFrame) -> None:
         if frame.event in CRITICAL and EventType.ABORT not in agent.state.events:
             agent.state.events.add(EventType.ABORT)

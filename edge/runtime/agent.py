@@ -226,6 +226,7 @@ class Agent:
                     continue  # boards repeat event frames; the first intact copy counts
                 self._seen_events.append((frame.seq, frame.event))
                 self.state.events.add(frame.event)
+                self.state.event_times.setdefault(frame.event, frame.time)
                 self.behaviour.on_board_event(self, frame)
                 self.publish_event(frame.event, frame.detail)
         if telemetry:
@@ -332,7 +333,10 @@ class Agent:
             self.outbox.requeue(*previous)
             return
         reason = self._refusal(command)
-        if reason is None:
+        local = self.behaviour.answer(command, self.state) if reason is None else None
+        if local is not None:
+            accepted, reason = True, local
+        elif reason is None:
             answer = self.board_call(command.action, command.level or 0.0, command.command_id)
             accepted = answer is not None and answer.accepted
             reason = (answer.reason if answer is not None else "the board did not answer") or None

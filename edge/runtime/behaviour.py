@@ -26,6 +26,8 @@ class FlightState:
     peaks: dict[str, float] = field(default_factory=dict)
     """Largest value seen of each parameter this mission (the interview's material)."""
     latest: dict[str, float] = field(default_factory=dict)
+    event_times: dict[EventType, float] = field(default_factory=dict)
+    """Board time of the first report of each event this mission."""
 
 
 class Behaviour(Protocol):
@@ -37,6 +39,10 @@ class Behaviour(Protocol):
 
     def refuse(self, command: DeviceCommand, state: FlightState) -> str | None:
         """Why ``command`` is not valid now, or ``None`` to forward it to the board."""
+        ...
+
+    def answer(self, command: DeviceCommand, state: FlightState) -> str | None:
+        """An answer the agent gives itself, without the board (``None``: ask the board)."""
         ...
 
     def on_board_event(self, agent: Agent, frame: EventFrame) -> None:
@@ -58,6 +64,9 @@ class PlainBehaviour:
         return []
 
     def refuse(self, command: DeviceCommand, state: FlightState) -> str | None:
+        return None
+
+    def answer(self, command: DeviceCommand, state: FlightState) -> str | None:
         return None
 
     def on_board_event(self, agent: Agent, frame: EventFrame) -> None:
