@@ -137,8 +137,17 @@ class InfluxHttp:
         return status == 204
 
     def write(self, database: str, lines: bytes, precision: str = "ns") -> None:
-        """Write line protocol; the whole body is accepted or an error raised."""
-        self.request("POST", "/write", {"db": database, "precision": precision}, lines)
+        """Write line protocol; the whole body is accepted or an error raised.
+
+        A missing database counts as unavailable, not refused: it is created by whoever owns it
+        (maybe after a server was reinstalled), and the points must wait for it, not be dropped.
+        """
+        try:
+            self.request("POST", "/write", {"db": database, "precision": precision}, lines)
+        except InfluxRejected as exc:
+            if "database not found" in str(exc):
+                raise InfluxUnavailable(str(exc)) from exc
+            raise
 
     def query(self, query: str, database: str | None = None) -> list[Series]:
         """Run one InfluxQL statement and return its series (timestamps in ns)."""

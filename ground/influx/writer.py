@@ -1,10 +1,12 @@
 """Batched writes to InfluxDB, bounded by size and by time, with a callback per durable write.
 
 Ingest acknowledges an MQTT message only after its point is durably stored, so every line comes
-with an optional ``done`` callback, called once the batch holding it was accepted by InfluxDB.
-While InfluxDB is unavailable the writer keeps its batch, retries with exponential backoff and
-makes :meth:`BatchWriter.add` wait once ``max_pending`` lines are queued (back-pressure rather
-than unbounded memory).
+with an optional ``done`` callback, called once the batch holding it was accepted by InfluxDB
+or, with a :class:`~ground.ingest.spool.Spool`, fsynced to the disk spool. With a spool, an
+unavailable InfluxDB costs nothing but disk: batches go to the spool (and keep going there, in
+order, until it is drained) and a replay thread writes them out once InfluxDB answers again.
+Without one, the writer keeps its batch, retries with exponential backoff and makes
+:meth:`BatchWriter.add` wait once ``max_pending`` lines are queued.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from tenacity import RetryError, Retrying, retry_if_exception_type, wait_exponential
 
 from ground.influx.http import InfluxHttp, InfluxRejected, InfluxUnavailable
+from ground.ingest.spool import Spool
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +34,8 @@ class WriterStats:
     batches: int = 0
     rejected: int = 0
     retries: int = 0
+    spooled: int = 0
+    replayed: int = 0
     last_write: float | None = None
     """Wall time of the last successful write."""
 
@@ -53,12 +58,15 @@ class BatchWriter:
         flush_interval: float = 0.1,
         max_pending: int = 100_000,
         on_rejected: Callable[[list[str], str], None] | None = None,
+        spool: Spool | None = None,
     ) -> None:
         self._http = http
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.max_pending = max_pending
-        self._on_rejected = on_rejected
+        self.on_rejected = on_rejected
+        """Called with the lines of a batch InfluxDB refused and the reason."""
+        self._spool = spool
         self.stats = WriterStats()
         self._pending: deque[_Line] = deque()
         self._in_flight = 0
@@ -66,9 +74,14 @@ class BatchWriter:
         self._stop = threading.Event()
         self._first_pending_at: float | None = None
         self._thread = threading.Thread(target=self._run, name="influx-writer", daemon=True)
+        self._replayer = threading.Thread(
+            target=self._replay_loop, name="spool-replay", daemon=True
+        )
 
     def start(self) -> None:
         self._thread.start()
+        if self._spool is not None:
+            self._replayer.start()
 
     def add(self, database: str, line: str, done: Done | None = None) -> None:
         """Queue one line; blocks while ``max_pending`` lines wait to be written."""
@@ -105,6 +118,8 @@ class BatchWriter:
             self._cond.notify_all()
         if self._thread.is_alive():
             self._thread.join(timeout=5.0)
+        if self._replayer.is_alive():
+            self._replayer.join(timeout=5.0)
         return self.pending()
 
     # --- the writer thread ------------------------------------------------------------------
@@ -166,6 +181,9 @@ class BatchWriter:
                 self._cond.notify_all()
 
     def _write(self, batch: list[_Line]) -> None:
+        if self._spool is not None:
+            self._write_or_spool(self._spool, batch)
+            return
         body = "\n".join(line.text for line in batch).encode()
         database = batch[0].database
         retrying = Retrying(
@@ -182,10 +200,7 @@ class BatchWriter:
         except RetryError as exc:
             raise InfluxUnavailable("stopped while InfluxDB was unavailable") from exc
         except InfluxRejected as exc:
-            self.stats.rejected += len(batch)
-            logger.error("InfluxDB refused a batch of %d lines: %s", len(batch), exc)
-            if self._on_rejected is not None:
-                self._on_rejected([line.text for line in batch], str(exc))
+            self._refused([line.text for line in batch], exc)
         else:
             self.stats.written += len(batch)
             self.stats.batches += 1
@@ -193,6 +208,56 @@ class BatchWriter:
         for line in batch:
             if line.done is not None:
                 line.done()
+
+    def _write_or_spool(self, spool: Spool, batch: list[_Line]) -> None:
+        database = batch[0].database
+        texts = [line.text for line in batch]
+        try:
+            if spool.pending():
+                raise InfluxUnavailable("earlier batches are spooled; keep the order")
+            self._http.write(database, "\n".join(texts).encode())
+        except InfluxUnavailable:
+            spool.append(database, texts)
+            self.stats.spooled += len(batch)
+        except InfluxRejected as exc:
+            self._refused(texts, exc)
+        else:
+            self.stats.written += len(batch)
+            self.stats.batches += 1
+            self.stats.last_write = time.time()
+        for line in batch:
+            if line.done is not None:
+                line.done()
+
+    def _refused(self, texts: list[str], exc: InfluxRejected) -> None:
+        self.stats.rejected += len(texts)
+        logger.error("InfluxDB refused a batch of %d lines: %s", len(texts), exc)
+        if self.on_rejected is not None:
+            self.on_rejected(texts, str(exc))
+
+    def _replay_loop(self) -> None:
+        """Drain the spool, oldest first, whenever InfluxDB answers."""
+        assert self._spool is not None
+        try:
+            while not self._stop.wait(0.2):
+                while self._spool.pending() and self._http.ping() and not self._stop.is_set():
+                    try:
+                        self._spool.replay(self._replay_batch)
+                    except InfluxUnavailable as exc:
+                        logger.warning("spool replay interrupted: %s", exc)
+                        break
+        finally:
+            self._http.release()
+
+    def _replay_batch(self, database: str, lines: list[str]) -> None:
+        try:
+            self._http.write(database, "\n".join(lines).encode())
+        except InfluxRejected as exc:
+            self._refused(lines, exc)
+            return
+        self.stats.replayed += len(lines)
+        self.stats.written += len(lines)
+        self.stats.last_write = time.time()
 
     def _sleep(self, seconds: float) -> None:
         self._stop.wait(seconds)

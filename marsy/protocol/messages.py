@@ -206,6 +206,26 @@ class DeviceHealth(_Envelope):
     board_online: bool
 
 
+class DeadLetter(_Model):
+    """A message a consumer could not accept, set aside with the reason (never silently lost).
+
+    Like presence it may carry no mission: the refused payload may not have had one.
+    """
+
+    kind: Literal["deadletter"] = "deadletter"
+    schema_version: Literal[1] = SCHEMA_VERSION
+    mission_id: MissionId | None = None
+    source: Identifier
+    seq: Seq
+    ts: Timestamp
+    topic: Annotated[str, StringConstraints(max_length=256)]
+    field: Annotated[str, StringConstraints(max_length=256)]
+    reason: Text
+    size: Annotated[int, Field(ge=0)]
+    excerpt: Annotated[str, StringConstraints(max_length=512)]
+    """The start of the refused payload, decoded leniently, for whoever investigates."""
+
+
 class DevicePresence(_Model):
     """Retained online/offline status of one MQTT client (also its last will).
 
@@ -232,6 +252,7 @@ Message = Annotated[
     | WebcastLine
     | Alert
     | DeviceHealth
+    | DeadLetter
     | DevicePresence,
     Field(discriminator="kind"),
 ]

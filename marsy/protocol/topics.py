@@ -20,6 +20,7 @@ from marsy.protocol.messages import (
     Alert,
     AstronautVitals,
     CommandAck,
+    DeadLetter,
     DeviceCommand,
     DeviceHealth,
     DevicePresence,
@@ -64,6 +65,7 @@ _CHANNEL_OF: dict[type[BaseModel], Channel] = {
     Alert: Channel.ERRORS,
     DevicePresence: Channel.PRESENCE,
     DeviceHealth: Channel.HEALTH,
+    DeadLetter: Channel.DEADLETTER,
     MissionStatus: Channel.MISSION,
 }
 

@@ -13,6 +13,7 @@ from marsy.protocol import (
     AstronautVitals,
     CommandAck,
     CommandAction,
+    DeadLetter,
     Device,
     DeviceCommand,
     DeviceHealth,
@@ -147,6 +148,15 @@ healths = st.builds(
     board_online=st.booleans(),
     **envelope,
 )
+deadletters = st.builds(
+    DeadLetter,
+    topic=st.text(max_size=256),
+    field=st.text(max_size=256),
+    reason=texts,
+    size=counts,
+    excerpt=st.text(max_size=512),
+    **{**envelope, "mission_id": st.none() | mission_ids},
+)
 presences = st.builds(
     DevicePresence,
     state=st.sampled_from(PresenceState),
@@ -164,6 +174,7 @@ BY_TYPE: dict[type, st.SearchStrategy[Any]] = {
     WebcastLine: webcasts,
     Alert: alerts,
     DeviceHealth: healths,
+    DeadLetter: deadletters,
     DevicePresence: presences,
 }
 assert set(BY_TYPE) == set(MESSAGE_TYPES), "every message type needs a strategy"

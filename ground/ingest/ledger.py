@@ -1,0 +1,130 @@
+"""The delivery ledger: which sequence numbers of each source arrived, and which are missing.
+
+Every source numbers its telemetry without gaps, so holes between the lowest and highest number
+seen are messages not (yet) received. A late or replayed message fills its hole and closes the
+gap. The ledger is kept as ranges per (mission, source) and saved to SQLite before the
+corresponding messages are acknowledged, so an ingest restart neither forgets what it stored nor
+reports a gap that is not there.
+"""
+
+from __future__ import annotations
+
+import bisect
+import sqlite3
+import threading
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+Key = tuple[str, str]
+"""(mission id, source)."""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    mission_id: str
+    source: str
+    received: int
+    first: int
+    last: int
+    gaps: list[tuple[int, int]]
+    """Missing ranges, inclusive."""
+    duplicates: int
+
+    @property
+    def missing(self) -> int:
+        return sum(hi - lo + 1 for lo, hi in self.gaps)
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS ranges (mission TEXT, source TEXT, lo INTEGER, "
+            "hi INTEGER, PRIMARY KEY (mission, source, lo))"
+        )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS duplicates (mission TEXT, source TEXT, n INTEGER, "
+            "PRIMARY KEY (mission, source))"
+        )
+        self._lock = threading.Lock()
+        self._ranges: dict[Key, list[list[int]]] = {}
+        self._duplicates: dict[Key, int] = {}
+        self._dirty: set[Key] = set()
+        for mission, source, lo, hi in self._db.execute(
+            "SELECT mission, source, lo, hi FROM ranges ORDER BY lo"
+        ):
+            self._ranges.setdefault((mission, source), []).append([lo, hi])
+        for mission, source, n in self._db.execute("SELECT mission, source, n FROM duplicates"):
+            self._duplicates[(mission, source)] = n
+
+    def note(self, mission_id: str, source: str, seq: int) -> bool:
+        """Record one sequence number; ``False`` if it had been seen already (a duplicate)."""
+        key = (mission_id, source)
+        with self._lock:
+            ranges = self._ranges.setdefault(key, [])
+            index = bisect.bisect_right(ranges, [seq, float("inf")])
+            if index and ranges[index - 1][0] <= seq <= ranges[index - 1][1]:
+                self._duplicates[key] = self._duplicates.get(key, 0) + 1
+                self._dirty.add(key)
+                return False
+            joins_left = index and ranges[index - 1][1] == seq - 1
+            joins_right = index < len(ranges) and ranges[index][0] == seq + 1
+            if joins_left and joins_right:
+                ranges[index - 1][1] = ranges[index][1]
+                del ranges[index]
+            elif joins_left:
+                ranges[index - 1][1] = seq
+            elif joins_right:
+                ranges[index][0] = seq
+            else:
+                ranges.insert(index, [seq, seq])
+            self._dirty.add(key)
+            return True
+
+    def save(self) -> None:
+        """Persist what changed since the last save (call before acknowledging)."""
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+            if not dirty:
+                return
+            self._db.execute("BEGIN")
+            for mission, source in dirty:
+                self._db.execute(
+                    "DELETE FROM ranges WHERE mission = ? AND source = ?", (mission, source)
+                )
+                self._db.executemany(
+                    "INSERT INTO ranges VALUES (?, ?, ?, ?)",
+                    [(mission, source, lo, hi) for lo, hi in self._ranges[(mission, source)]],
+                )
+                self._db.execute(
+                    "INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?)",
+                    (mission, source, self._duplicates.get((mission, source), 0)),
+                )
+            self._db.execute("COMMIT")
+
+    def entries(self, mission_id: str | None = None) -> list[LedgerEntry]:
+        with self._lock:
+            result = []
+            for (mission, source), ranges in sorted(self._ranges.items()):
+                if (mission_id is not None and mission != mission_id) or not ranges:
+                    continue
+                gaps = [(a[1] + 1, b[0] - 1) for a, b in pairwise(ranges)]
+                result.append(
+                    LedgerEntry(
+                        mission_id=mission,
+                        source=source,
+                        received=sum(hi - lo + 1 for lo, hi in ranges),
+                        first=ranges[0][0],
+                        last=ranges[-1][1],
+                        gaps=gaps,
+                        duplicates=self._duplicates.get((mission, source), 0),
+                    )
+                )
+            return result
+
+    def close(self) -> None:
+        self.save()
+        self._db.close()

@@ -1,0 +1,82 @@
+"""Runs a recorder as a service: settings → MQTT bus, InfluxDB writer with spool, ledger, health.
+
+The telemetry and payload services are this, each with its own route and topics.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+from ground.influx.http import InfluxError, InfluxHttp
+from ground.influx.writer import BatchWriter
+from ground.ingest.ledger import Ledger
+from ground.ingest.recorder import Recorder, Route
+from ground.ingest.spool import Spool
+from ground.web import Api, HttpServer
+from marsy.mqtt import MqttBus
+from marsy.settings import GroundSettings
+
+logger = logging.getLogger(__name__)
+
+
+def build_recorder(
+    name: str, settings: GroundSettings, route: Route, filters: list[str]
+) -> tuple[Recorder, InfluxHttp]:
+    influx = settings.influx
+    http = InfluxHttp(
+        influx.url, username=influx.username, password=influx.password, timeout=influx.timeout
+    )
+    state = settings.state_dir / name
+    clock = settings.clock.clock()
+    bus = MqttBus(settings.mqtt, f"marsy-{name}", presence=name, clock=clock)
+    writer = BatchWriter(
+        http,
+        batch_size=influx.batch_size,
+        flush_interval=influx.flush_interval,
+        spool=Spool(state / "spool"),
+    )
+    recorder = Recorder(name, bus, writer, Ledger(state / "ledger.db"), route, filters, clock)
+    return recorder, http
+
+
+def keep_databases(http: InfluxHttp, names: list[str], stop: threading.Event) -> None:
+    """Create the databases as soon as InfluxDB answers (it may start after us)."""
+    while not stop.is_set():
+        try:
+            for name in names:
+                http.create_database(name)
+            return
+        except InfluxError as exc:
+            logger.warning("cannot create databases yet: %s", exc)
+            stop.wait(1.0)
+
+
+def create_app(title: str, recorder: Recorder) -> Flask:
+    app = Flask(title)
+    api = Api(title)
+    api.install(app, recorder.health)
+    return app
+
+
+def run_recorder(
+    name: str,
+    settings: GroundSettings,
+    route: Route,
+    filters: list[str],
+    databases: list[str],
+    stop: threading.Event,
+) -> None:
+    recorder, http = build_recorder(name, settings, route, filters)
+    creator = threading.Thread(target=keep_databases, args=(http, databases, stop), daemon=True)
+    creator.start()
+    server = HttpServer(create_app(name, recorder), settings.http_host, settings.http_port)
+    recorder.start()
+    server.start()
+    logger.info("%s recording; health on %s/health", name, server.url)
+    stop.wait()
+    server.stop()
+    recorder.stop()
+    http.close()
