@@ -4,6 +4,8 @@ The broker policy (no anonymous access, persistence, queue limits, TCP_NODELAY),
 device publishes only under its own name and reads only its own commands) and the password file
 (Mosquitto's ``$7$`` PBKDF2-SHA512 format) are rendered here, so the ACL can never drift from
 :mod:`marsy.protocol.topics`. ``mosquitto/`` holds the rendered files; a test keeps them current.
+Listeners (plain or TLS) are rendered per installation: a whole config for a private broker
+(:func:`instance_config`) or a ``conf.d`` drop-in for a packaged one (:func:`dropin_config`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +118,8 @@ persistent_client_expiration 7d
 # past max_queued_messages, so keep it far above what one outage can accumulate.
 max_queued_messages 1000000
 max_queued_bytes 0
-max_inflight_messages 1000
+# A consumer that acks only after its batch is stored needs many deliveries in flight.
+max_inflight_messages 20000
 max_packet_size 131072
 queue_qos0_messages false
 
@@ -139,8 +142,12 @@ def instance_config(
     bind: str = "127.0.0.1",
     run_as: str | None = None,
     log_file: Path | None = None,
+    extra_listeners: Sequence[Listener] = (),
 ) -> str:
-    """A complete mosquitto.conf: the policy plus one installation's listener and paths."""
+    """A complete mosquitto.conf: the policy plus one installation's listener and paths.
+
+    ``extra_listeners`` follow the plain one, e.g. a TLS listener for clients off this host.
+    """
     lines = [POLICY, "# --- this installation"]
     if run_as:
         lines.append(f"user {run_as}")
@@ -151,6 +158,7 @@ def instance_config(
         f"log_dest file {log_file}" if log_file else "log_dest stderr",
         f"listener {port} {bind}",
     ]
+    lines += [listener_text(listener) for listener in extra_listeners]
     return "\n".join(lines) + "\n"
 
 
@@ -171,3 +179,61 @@ def password_hash(username: str, password: str, salt: bytes | None = None) -> st
 def password_file_text(credentials: Iterable[tuple[str, str]]) -> str:
     """The password file for ``(user, password)`` pairs."""
     return "".join(f"{user}:{password_hash(user, pw)}\n" for user, pw in credentials)
+
+
+# --- listeners and TLS ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """Where a TLS listener's certificate files live on the broker host.
+
+    Clients check the broker's certificate against ``ca_file`` and still log in with their user
+    name and password, so the ACL applies on a TLS listener exactly as on a plain one.
+    """
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One port the broker listens on; an empty ``bind`` means every interface."""
+
+    port: int
+    bind: str = "127.0.0.1"
+    tls: TlsFiles | None = None
+
+
+def listener_text(listener: Listener) -> str:
+    """The ``listener`` block of mosquitto.conf; the options under it apply to that port only."""
+    lines = [f"listener {listener.port} {listener.bind}".rstrip()]
+    if listener.tls is not None:
+        lines += [
+            f"cafile {listener.tls.ca_file}",
+            f"certfile {listener.tls.cert_file}",
+            f"keyfile {listener.tls.key_file}",
+            # The broker proves who it is; clients prove who they are with their password.
+            "require_certificate false",
+        ]
+    return "\n".join(lines)
+
+
+def dropin_config(*, password_file: Path, acl_file: Path, listeners: Sequence[Listener]) -> str:
+    """A ``conf.d`` drop-in for a packaged Mosquitto: the policy, our files and listeners.
+
+    The distribution's own mosquitto.conf keeps the pid file, the persistence location, the log
+    destination and the user to run as, so the drop-in sets none of them (Mosquitto refuses
+    some of them twice).
+    """
+    if not listeners:
+        raise ValueError("a broker needs at least one listener")
+    lines = [
+        POLICY,
+        "# --- this installation",
+        f"password_file {password_file}",
+        f"acl_file {acl_file}",
+    ]
+    lines += [listener_text(listener) for listener in listeners]
+    return "\n".join(lines) + "\n"

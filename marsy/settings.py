@@ -59,8 +59,9 @@ class MqttSettings(BaseModel):
     publish_timeout: float = Field(default=10.0, gt=0)
     max_inflight: int = Field(default=200, ge=1, le=65535)
     """QoS-1 publishes awaiting PUBACK before ``publish`` blocks (paho refuses past 65,535)."""
-    receive_maximum: int = Field(default=1000, ge=1, le=65535)
-    """Unacknowledged deliveries the broker may have in flight to us (MQTT 5)."""
+    receive_maximum: int = Field(default=10_000, ge=1, le=65535)
+    """Unacknowledged deliveries the broker may have in flight to us (MQTT 5). A consumer that
+    acks after a batched write needs several batches' worth, or the stream stalls."""
 
     @property
     def topics(self) -> Topics:

@@ -65,6 +65,8 @@ class BatchWriter:
         self.flush_interval = flush_interval
         self.max_pending = max_pending
         self.on_rejected = on_rejected
+        self.on_batch: Callable[[], None] | None = None
+        """Called after the ``done`` callbacks of each batch (written, spooled or refused)."""
         """Called with the lines of a batch InfluxDB refused and the reason."""
         self._spool = spool
         self.stats = WriterStats()
@@ -181,6 +183,11 @@ class BatchWriter:
                 self._cond.notify_all()
 
     def _write(self, batch: list[_Line]) -> None:
+        self._write_batch(batch)
+        if self.on_batch is not None:
+            self.on_batch()
+
+    def _write_batch(self, batch: list[_Line]) -> None:
         if self._spool is not None:
             self._write_or_spool(self._spool, batch)
             return

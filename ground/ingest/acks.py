@@ -2,8 +2,9 @@
 
 Deliveries finish out of order (a dead letter at once, a point when its batch is written), but
 a broker expects PUBACKs in delivery order, and acking a later message must never imply an
-earlier one was handled. Each delivery takes a ticket; a finished ticket is released only when
-every earlier ticket is finished too.
+earlier one was handled. Each delivery takes a ticket; a finished ticket becomes releasable only
+when every earlier ticket is finished too. :meth:`AckSequencer.flush` releases what is ready in
+one go (once per written batch, not once per message: the release saves the ledger).
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from collections.abc import Callable
 
 
 class AckSequencer:
-    """Tickets in arrival order; ``release`` is called for each finished prefix, in order."""
+    """Tickets in arrival order; ``release`` gets each releasable run, in order."""
 
     def __init__(self, release: Callable[[list[object]], None]) -> None:
         self._release = release
         self._lock = threading.Lock()
+        self._releasing = threading.Lock()
         self._next_ticket = 0
         self._next_release = 0
         self._done: dict[int, object] = {}
+        self._ready: list[object] = []
 
     def ticket(self) -> int:
         with self._lock:
@@ -29,16 +32,21 @@ class AckSequencer:
             return ticket
 
     def finish(self, ticket: int, item: object) -> None:
-        """``item`` (what to ack) is handled; release it once all earlier ones are."""
+        """``item`` (what to ack) is handled; it is released by a later :meth:`flush`."""
         with self._lock:
             self._done[ticket] = item
-            ready = []
             while self._next_release in self._done:
-                ready.append(self._done.pop(self._next_release))
+                self._ready.append(self._done.pop(self._next_release))
                 self._next_release += 1
+
+    def flush(self) -> None:
+        """Release everything ready, in order (one release at a time, outside the lock)."""
+        with self._releasing:
+            with self._lock:
+                ready, self._ready = self._ready, []
             if ready:
                 self._release(ready)
 
     def outstanding(self) -> int:
         with self._lock:
-            return self._next_ticket - self._next_release
+            return self._next_ticket - self._next_release + len(self._ready)

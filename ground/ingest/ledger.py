@@ -41,6 +41,7 @@ class Ledger:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # survives the process being killed
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS ranges (mission TEXT, source TEXT, lo INTEGER, "
             "hi INTEGER, PRIMARY KEY (mission, source, lo))"

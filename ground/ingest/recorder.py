@@ -67,6 +67,7 @@ class Recorder:
         self.clock = clock
         self.stats = RecorderStats()
         writer.on_rejected = self.rejected
+        writer.on_batch = self._batch_done
         self._acks = AckSequencer(self._release)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._consume, name=f"{name}-consumer", daemon=True)
@@ -99,6 +100,7 @@ class Recorder:
                 logger.exception("%s: failed on a message from %s", self.name, delivery.topic)
                 self._dead_letter(delivery, "<recorder>", "internal error while handling it")
                 self._acks.finish(self._acks.ticket(), delivery)
+                self._acks.flush()
 
     def _handle(self, delivery: Delivery) -> None:
         self.stats.received += 1
@@ -108,11 +110,13 @@ class Recorder:
         except ContractError as exc:
             self._dead_letter(delivery, exc.field, exc.reason)
             self._acks.finish(ticket, delivery)
+            self._acks.flush()
             return
         target = self.route(message)
         if target is None:
             self.stats.ignored += 1
             self._acks.finish(ticket, delivery)
+            self._acks.flush()
             return
         database, line = target
 
@@ -125,6 +129,9 @@ class Recorder:
             self._acks.finish(ticket, delivery)
 
         self.writer.add(database, line, stored)
+
+    def _batch_done(self) -> None:
+        self._acks.flush()
 
     def _release(self, deliveries: list[object]) -> None:
         self.ledger.save()  # the ledger is durable before the broker forgets the messages

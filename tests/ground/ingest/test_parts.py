@@ -17,11 +17,15 @@ def test_acks_leave_in_delivery_order() -> None:
     tickets = [acks.ticket() for _ in range(4)]
     acks.finish(tickets[2], "c")
     acks.finish(tickets[1], "b")
+    acks.flush()
     assert released == []
     assert acks.outstanding() == 4
     acks.finish(tickets[0], "a")
+    assert released == []
+    acks.flush()
     assert released == ["a", "b", "c"]
     acks.finish(tickets[3], "d")
+    acks.flush()
     assert released == ["a", "b", "c", "d"] and acks.outstanding() == 0
 
 
