@@ -1,0 +1,123 @@
+"""Calculator cycle time with 1 minute vs 1 hour of mission data in InfluxDB (10 Hz x 4 devices).
+
+Writes a mission's telemetry into a private influxd (every dictionary parameter of every device,
+at 10 Hz), times evaluation cycles at the end of the first minute, then fills the store to a
+full hour and times them again at its end. Goal: the hour's cycle <= 1.5 x the minute's.
+
+    .venv/bin/python bench/calculator_window.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from ground.calculator.evaluator import Evaluator
+from ground.influx import InfluxHttp, TelemetryReader, point_line
+from ground.influx.schema import database_for
+from marsy.local import LocalInfluxd
+from marsy.protocol import (
+    AstronautVitals,
+    Device,
+    DeviceTelemetry,
+    FlightPhase,
+    ValueType,
+    parameters_of,
+)
+from marsy.settings import InfluxSettings
+
+T0 = 1_800_000_000.0
+RATE = 10
+MISSION = "bench-calc"
+
+
+def lines(start: int, stop: int) -> list[str]:
+    """Samples ``start..stop`` (10 Hz) of every device, every parameter (mid-range values)."""
+    out = []
+    for device in Device:
+        values = {
+            p.name: int(p.valid_min) if p.type is ValueType.INT else (p.valid_min + p.valid_max) / 2
+            for p in parameters_of(device)
+        }
+        for seq in range(start, stop):
+            common = {
+                "mission_id": MISSION,
+                "source": str(device),
+                "seq": seq,
+                "ts": T0 + seq / RATE,
+                "phase": FlightPhase.ORBIT,
+                "values": values,
+            }
+            message = (
+                AstronautVitals(astronaut="Thomas", **common)
+                if device is Device.SUIT
+                else DeviceTelemetry(device=device, **common)
+            )
+            out.append(point_line(message))
+    return out
+
+
+def wait_for_snapshot(http: InfluxHttp) -> None:
+    """Let influxd move the bulk load out of its write cache, as a real mission's history is."""
+    for _ in range(600):
+        stats = [s for s in http.query("SHOW STATS") if s.name == "tsm1_cache"]
+        if all(row["memBytes"] == 0 for s in stats for row in s.rows):
+            return
+        time.sleep(0.1)
+
+
+def time_cycles(calc: Evaluator, at: float, repeats: int = 30) -> float:
+    calc.evaluate(at)  # warm up
+    samples = []
+    for i in range(repeats):
+        began = time.perf_counter()
+        calc.evaluate(at + i * 0.001)
+        samples.append(time.perf_counter() - began)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    settings = InfluxSettings()
+    with (
+        tempfile.TemporaryDirectory(prefix="marsy-bench-") as tmp,
+        LocalInfluxd(Path(tmp) / "db") as db,
+    ):
+        s = db.settings()
+        http = InfluxHttp(s.url, username=s.username, password=s.password)
+        for name in (settings.flight_db, settings.payload_db):
+            http.create_database(name)
+        readers = {d: TelemetryReader(http, database_for(d, settings)) for d in Device}
+        calc = Evaluator(readers, lambda alert: None)
+        calc.start_mission(MISSION)
+
+        def store(start: int, stop: int) -> None:
+            for chunk in range(start, stop, 3000):
+                for device_lines, device in _split(lines(chunk, min(stop, chunk + 3000))):
+                    http.write(database_for(device, settings), "\n".join(device_lines).encode())
+
+        minute, hour = 60 * RATE, 3600 * RATE
+        store(0, minute)
+        wait_for_snapshot(http)
+        at_minute = time_cycles(calc, T0 + 60)
+        store(minute, hour)
+        wait_for_snapshot(http)
+        at_hour = time_cycles(calc, T0 + 3600)
+        http.close()
+    points = hour * len(Device)
+    print(f"calculator cycle (4 devices, last {calc.window:g} s each, limits + rates + signal):")
+    print(f"  after 1 minute ({minute * len(Device):>7} points): {at_minute * 1e3:6.2f} ms")
+    print(f"  after 1 hour   ({points:>7} points): {at_hour * 1e3:6.2f} ms")
+    print(f"  ratio hour / minute = {at_hour / at_minute:.2f}   (goal <= 1.5)")
+
+
+def _split(all_lines: list[str]) -> list[tuple[list[str], Device]]:
+    by_device: dict[Device, list[str]] = {}
+    for line in all_lines:
+        by_device.setdefault(Device(line.split(",", 1)[0]), []).append(line)
+    return [(v, k) for k, v in by_device.items()]
+
+
+if __name__ == "__main__":
+    main()
