@@ -28,10 +28,19 @@ T0 = 1_800_000_000.0
 
 
 def sample(seq: int, mission: str) -> DeviceTelemetry:
-    values = {p.name: (int(p.valid_min) if p.type == "int" else (p.valid_min + p.valid_max) / 2)
-              for p in parameters_of(Device.ROCKET)}
-    return DeviceTelemetry(mission_id=mission, source="rocket", seq=seq, ts=T0 + seq / 10,
-                           device=Device.ROCKET, phase=FlightPhase.ASCENT, values=values)
+    values = {
+        p.name: (int(p.valid_min) if p.type == "int" else (p.valid_min + p.valid_max) / 2)
+        for p in parameters_of(Device.ROCKET)
+    }
+    return DeviceTelemetry(
+        mission_id=mission,
+        source="rocket",
+        seq=seq,
+        ts=T0 + seq / 10,
+        device=Device.ROCKET,
+        phase=FlightPhase.ASCENT,
+        values=values,
+    )
 
 
 def publish_all(bus: MqttBus, count: int, mission: str) -> None:
@@ -66,12 +75,19 @@ def broker_rate(broker: LocalMosquitto, count: int) -> float:
 
 def ingest_rate(broker: LocalMosquitto, influxd: LocalInfluxd, state: Path, count: int) -> float:
     port = free_port()
-    mqtt = {**broker.settings_for("telemetry").model_dump(mode="json"),
-            "password": broker.passwords["telemetry"]}
+    mqtt = {
+        **broker.settings_for("telemetry").model_dump(mode="json"),
+        "password": broker.passwords["telemetry"],
+    }
     influx = {**influxd.settings().model_dump(mode="json"), "password": influxd.password}
-    env = {**os.environ, "MARSY_GROUND_MQTT": json.dumps(mqtt),
-           "MARSY_GROUND_INFLUX": json.dumps(influx), "MARSY_GROUND_STATE_DIR": str(state),
-           "MARSY_GROUND_HTTP_PORT": str(port), "MARSY_GROUND_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "MARSY_GROUND_MQTT": json.dumps(mqtt),
+        "MARSY_GROUND_INFLUX": json.dumps(influx),
+        "MARSY_GROUND_STATE_DIR": str(state),
+        "MARSY_GROUND_HTTP_PORT": str(port),
+        "MARSY_GROUND_LOG_LEVEL": "WARNING",
+    }
     ingest = subprocess.Popen([sys.executable, "-m", "marsy.cli", "serve", "telemetry"], env=env)
 
     def written() -> int:
@@ -102,10 +118,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=20_000)
     count = parser.parse_args().count
-    with tempfile.TemporaryDirectory(prefix="marsy-bench-") as tmp:
-        with LocalMosquitto(Path(tmp) / "mq") as broker, LocalInfluxd(Path(tmp) / "db") as db:
-            raw = broker_rate(broker, count)
-            ingest = ingest_rate(broker, db, Path(tmp) / "state", count)
+    with (
+        tempfile.TemporaryDirectory(prefix="marsy-bench-") as tmp,
+        LocalMosquitto(Path(tmp) / "mq") as broker,
+        LocalInfluxd(Path(tmp) / "db") as db,
+    ):
+        raw = broker_rate(broker, count)
+        ingest = ingest_rate(broker, db, Path(tmp) / "state", count)
     print(f"{count} QoS-1 rocket telemetry messages (17 parameters each):")
     print(f"  broker alone, publish -> subscriber ack : {raw:8.0f} msg/s")
     print(f"  ingest, publish -> written in influxd   : {ingest:8.0f} msg/s")

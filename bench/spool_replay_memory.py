@@ -91,10 +91,13 @@ def replay(
 
 def main() -> None:
     results = {}
-    with tempfile.TemporaryDirectory(prefix="marsy-bench-") as tmp:
-        with LocalMosquitto(Path(tmp) / "mq") as broker, LocalInfluxd(Path(tmp) / "db") as db:
-            for count in (100_000, 1_000_000):
-                results[count] = replay(broker, db, Path(tmp) / f"state-{count}", count)
+    with (
+        tempfile.TemporaryDirectory(prefix="marsy-bench-") as tmp,
+        LocalMosquitto(Path(tmp) / "mq") as broker,
+        LocalInfluxd(Path(tmp) / "db") as db,
+    ):
+        for count in (100_000, 1_000_000):
+            results[count] = replay(broker, db, Path(tmp) / f"state-{count}", count)
     print("telemetry ingest replaying its disk spool into influxd:")
     for count, (peak, rate) in results.items():
         print(
