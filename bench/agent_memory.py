@@ -1,22 +1,24 @@
 """Resident memory of each onboard agent while it flies (goal: 60 MB or less on a Pi).
 
-Runs the firmware simulator and the four agents as processes, as ``marsy sim`` does, flies the
-nominal mission at 20x and samples each agent's VmRSS from /proc twice a second.
+Runs the firmware simulator (flying on its own autopilot) and the four agents as processes, as
+``marsy sim`` does, flies the nominal mission at 20x and samples each agent's VmRSS from /proc
+twice a second.
 
     .venv/bin/python bench/agent_memory.py
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from marsy.local import LocalMosquitto
-from marsy.protocol import Device
-from marsy.sim.children import Child, Supervisor
-from marsy.sim.mission import agent_env, announce_mission, wait_for_ports
+from marsy.local import LocalInfluxd, LocalMosquitto
+from marsy.mqtt import MqttBus
+from marsy.protocol import Device, FlightPhase, MissionState, MissionStatus
+from marsy.sim.children import Supervisor
+from marsy.sim.mission import wait_for_ports
+from marsy.sim.plan import Plan
 
 WARP = 20.0
 SECONDS = 30.0
@@ -30,42 +32,31 @@ def rss_mb(pid: int) -> float:
 
 
 def main() -> None:
+    peaks: dict[Device, float] = dict.fromkeys(Device, 0.0)
     with (
         tempfile.TemporaryDirectory(prefix="marsy-bench-") as tmp,
-        LocalMosquitto(Path(tmp) / "mosquitto") as broker,
+        LocalMosquitto(Path(tmp) / "mq") as broker,
+        LocalInfluxd(Path(tmp) / "db") as influxd,
     ):
-        run = Path(tmp)
-        supervisor = Supervisor(run / "logs")
-        epoch = time.time() + 2.0
-        marsy = [sys.executable, "-m", "marsy.cli"]
-        peaks: dict[Device, float] = dict.fromkeys(Device, 0.0)
+        plan = Plan(Path(tmp), broker, influxd, epoch=time.time() + 2.0, warp=WARP)
+        supervisor = Supervisor(Path(tmp) / "logs")
+        director = MqttBus(broker.settings_for("command"), "bench-director", persistent=False)
         try:
-            supervisor.start(
-                Child(
-                    "firmware",
-                    [
-                        *marsy,
-                        "firmware",
-                        "--warp",
-                        str(WARP),
-                        "--epoch",
-                        repr(epoch),
-                        "--links",
-                        str(run / "ports"),
-                        "--autopilot",
-                    ],
-                )
-            )
-            wait_for_ports(run / "ports")
+            supervisor.start(plan.firmware("nominal", "marsy", 0, autopilot=True))
+            wait_for_ports(Path(tmp) / "ports")
             for device in Device:
-                supervisor.start(
-                    Child(
-                        f"agent-{device}",
-                        [*marsy, "agent", str(device)],
-                        agent_env(broker, device, run, epoch, WARP),
-                    )
+                supervisor.start(plan.agent(device))
+            director.start()
+            director.publish_message(
+                MissionStatus(
+                    mission_id="bench-memory",
+                    source="command",
+                    seq=1,
+                    ts=time.time(),
+                    state=MissionState.FLYING,
+                    phase=FlightPhase.PAD,
                 )
-            announce_mission(broker, "bench-memory", epoch, "nominal")
+            ).wait()
             deadline = time.monotonic() + SECONDS
             while time.monotonic() < deadline:
                 for device in Device:
@@ -74,6 +65,7 @@ def main() -> None:
                         peaks[device] = max(peaks[device], rss_mb(proc.pid))
                 time.sleep(0.5)
         finally:
+            director.stop(timeout=1)
             supervisor.stop()
     print(f"agent resident memory, peak over {SECONDS * WARP:.0f} s of mission at {WARP:g}x:")
     for device, peak in peaks.items():

@@ -37,8 +37,10 @@ logger = logging.getLogger(__name__)
 
 
 class GroundBus:
-    def __init__(self, settings: GroundSettings, name: str) -> None:
+    def __init__(self, settings: GroundSettings, name: str, *, see_acks: bool = False) -> None:
+        """``see_acks``: also hand command acks to :meth:`next` (Command keeps their history)."""
         self.name = name
+        self.see_acks = see_acks
         self.clock: MissionClock = settings.clock.clock()
         self.bus = MqttBus(settings.mqtt, f"marsy-{name}", presence=name, clock=self.clock)
         self.topics = self.bus.topics
@@ -75,7 +77,7 @@ class GroundBus:
             delivery = self.bus.receive(timeout=0.2)
             if delivery is None:
                 continue
-            if not self.commander.handle(delivery):
+            if not self.commander.handle(delivery) or self.see_acks:
                 try:
                     self._inbox.put(decode_message(delivery.payload))
                 except ContractError as exc:

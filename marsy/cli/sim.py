@@ -37,22 +37,22 @@ def sim(scenario: str, vehicle: str, speed: float, seed: int, run_dir: Path) -> 
     def say(line: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {line}")
 
-    say("MarsY simulation. Built so far: broker, firmware simulator, the four onboard agents.")
-    say(
-        "Not yet: the ground services (the firmware's autopilot stands in for them), InfluxDB "
-        "ingest, the live console and the report."
-    )
     result = fly(
         SimOptions(scenario=scenario, vehicle=vehicle, speed=speed, seed=seed, run_dir=run_dir), say
     )
-    say(f"mission {result.mission_id} {'complete' if result.completed else 'NOT complete'}")
-    for device, tally in result.tallies.items():
+    say(f"mission {result.mission_id}: {result.state}")
+    for entry in result.ledger:
         say(
-            f"  {device:<9} {len(tally.seqs):6d} telemetry messages, "
-            f"{tally.gaps()} gaps, {tally.duplicates} duplicates"
+            f"  ledger {entry['source']:<9} {entry['received']:6d} points stored, "
+            f"{entry['missing']} missing, {entry['duplicates']} duplicates"
         )
+    for device, tally in result.tallies.items():
+        say(f"  bus    {device:<9} {len(tally.seqs):6d} messages seen, {tally.gaps()} gaps")
+    for line in result.interview:
+        say(f"  interview: {line}")
     restarted = {name: n for name, n in result.restarts.items() if n}
     if restarted:
         say(f"  restarts: {restarted}")
+    say(f"logs and data in {result.run}")
     if not result.completed:
         raise SystemExit(1)

@@ -1,66 +1,36 @@
-"""Flies one simulated mission: servers, the firmware simulator and the agents as processes.
+"""Flies one simulated mission with every MarsY program as its own process on localhost.
 
-This is the part of the laptop simulation that exists today: a real Mosquitto, the firmware
-simulator on ptys (its autopilot stands in for the ground services that order ignition,
-staging and payload detach), and the four onboard agents, each its own process. An observer on
-the bus prints the mission as it happens and, at the end, what every device delivered.
+A private Mosquitto and influxd; the firmware simulator on ptys; the four onboard agents; the
+ground services (weather, launchpad, telemetry, calculator, staging, payload, webcaster,
+command). The simulation then does what an operator would: it asks Command to start a mission
+and watches the bus until the mission is over, the interview included.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import sys
 import time
-import uuid
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from marsy.local import LocalMosquitto
+from marsy.local import LocalInfluxd, LocalMosquitto
 from marsy.mqtt import MqttBus
-from marsy.protocol import (
-    AstronautVitals,
-    CommandAck,
-    ContractError,
-    Device,
-    DeviceTelemetry,
-    EventType,
-    FlightPhase,
-    LogRecord,
-    Message,
-    MissionEvent,
-    MissionState,
-    MissionStatus,
-    Service,
-    decode_message,
-)
-from marsy.sim.children import Child, Supervisor
+from marsy.protocol import ContractError, Device, EventType, Service, decode_message
+from marsy.sim.children import Supervisor
+from marsy.sim.plan import GROUND, Plan
+from marsy.sim.watch import DeviceTally, Watch
 
 logger = logging.getLogger(__name__)
 
-FINAL_EVENTS = frozenset({EventType.PAYLOAD_DETACHED, EventType.CAPSULE_LANDED})
-BOOT_DELAY = 3.0
-"""Wall seconds between starting the children and mission time zero."""
-
-
-@dataclass
-class DeviceTally:
-    """Sequence numbers of one device's telemetry seen by the observer."""
-
-    seqs: set[int] = field(default_factory=set)
-    duplicates: int = 0
-
-    def gaps(self) -> int:
-        return (max(self.seqs) - min(self.seqs) + 1 - len(self.seqs)) if self.seqs else 0
-
-
-@dataclass
-class MissionResult:
-    mission_id: str
-    events: list[tuple[float, EventType, str]]
-    tallies: dict[Device, DeviceTally]
-    restarts: dict[str, int]
-    completed: bool
+BOOT_DELAY = 2.0
+"""Wall seconds between starting the children and mission time zero (the rocket waits on the
+pad for the launch order anyway)."""
+ENDED = ("complete", "aborted", "scrubbed")
 
 
 @dataclass(frozen=True)
@@ -70,78 +40,62 @@ class SimOptions:
     speed: float = 10.0
     seed: int = 0
     run_dir: Path = Path("runs")
-    timeout: float = 1500.0
+    timeout: float = 1800.0
     """Mission seconds after which an unfinished mission is called off."""
-    after_final: float = 20.0
-    """Mission seconds to keep flying after the final event, for the last telemetry."""
+    after_end: float = 120.0
+    """Mission seconds to wait after the mission ended, for the interview."""
 
 
-def agent_env(
-    broker: LocalMosquitto, device: Device, run: Path, epoch: float, warp: float
-) -> dict[str, str]:
-    return {
-        "MARSY_EDGE_SERIAL_URL": str(run / "ports" / str(device)),
-        "MARSY_EDGE_STATE_DIR": str(run / "state"),
-        "MARSY_EDGE_MQTT__HOST": "127.0.0.1",
-        "MARSY_EDGE_MQTT__PORT": str(broker.port),
-        "MARSY_EDGE_MQTT__USERNAME": str(device),
-        "MARSY_EDGE_MQTT__PASSWORD": broker.passwords[str(device)],
-        "MARSY_EDGE_MQTT__TOPIC_ROOT": broker.topic_root,
-        "MARSY_EDGE_CLOCK__EPOCH": repr(epoch),
-        "MARSY_EDGE_CLOCK__WARP": repr(warp),
-        "MARSY_EDGE_HEARTBEAT_INTERVAL": "2",
-    }
+@dataclass
+class MissionResult:
+    mission_id: str
+    state: str
+    run: Path
+    tallies: dict[Device, DeviceTally]
+    events: list[tuple[float, EventType, str]]
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    ledger: list[dict[str, Any]] = field(default_factory=list)
+    interview: list[str] = field(default_factory=list)
+    restarts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def completed(self) -> bool:
+        return self.state in ("complete", "aborted")
 
 
-def fly(options: SimOptions, say: Callable[[str], None]) -> MissionResult:
-    """Fly one mission and return what happened; every child is stopped on the way out."""
-    run = options.run_dir / time.strftime("%Y%m%d-%H%M%S")
-    run.mkdir(parents=True, exist_ok=True)
-    say(f"run folder {run}")
-    mission_id = f"M{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
-    broker = LocalMosquitto(run / "mosquitto")
-    broker.start()
-    say(f"mosquitto on 127.0.0.1:{broker.port} (the project's broker configuration)")
-    supervisor = Supervisor(run / "logs")
-    epoch = time.time() + BOOT_DELAY
-    marsy = [sys.executable, "-m", "marsy.cli"]
-    try:
-        supervisor.start(
-            Child(
-                "firmware",
-                [
-                    *marsy,
-                    "firmware",
-                    "--scenario",
-                    options.scenario,
-                    "--vehicle",
-                    options.vehicle,
-                    "--seed",
-                    str(options.seed),
-                    "--warp",
-                    repr(options.speed),
-                    "--epoch",
-                    repr(epoch),
-                    "--links",
-                    str(run / "ports"),
-                    "--autopilot",
-                ],
-            )
+def _http(
+    method: str,
+    url: str,
+    token: str | None = None,
+    payload: dict[str, Any] | None = None,
+    timeout: float = 60.0,
+) -> Any:
+    request = urllib.request.Request(
+        url, method=method, data=json.dumps(payload).encode() if payload else None
+    )
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.load(response)
+
+
+def _wait_healthy(plan: Plan, supervisor: Supervisor, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    waiting = set(GROUND)
+    while waiting and time.monotonic() < deadline:
+        for name in sorted(waiting):
+            try:
+                _http("GET", f"{plan.url(name)}/health", timeout=1.0)
+                waiting.discard(name)
+            except (OSError, ValueError):
+                pass
+        supervisor.check()
+        time.sleep(0.1)
+    if waiting:
+        raise RuntimeError(
+            f"services not answering: {', '.join(sorted(waiting))}; see {plan.run / 'logs'}"
         )
-        wait_for_ports(run / "ports")
-        for device in Device:
-            supervisor.start(
-                Child(
-                    f"agent-{device}",
-                    [*marsy, "agent", str(device)],
-                    agent_env(broker, device, run, epoch, options.speed),
-                )
-            )
-        return _observe(options, broker, supervisor, mission_id, epoch, say)
-    finally:
-        supervisor.stop()
-        broker.stop()
-        say("every process stopped")
 
 
 def wait_for_ports(folder: Path, timeout: float = 30.0) -> None:
@@ -153,93 +107,107 @@ def wait_for_ports(folder: Path, timeout: float = 30.0) -> None:
     raise RuntimeError(f"the firmware simulator made no ports in {folder} in {timeout} s")
 
 
-@dataclass
-class _Watch:
-    """What the observer has seen of one mission so far."""
-
-    mission_id: str
-    epoch: float
-    say: Callable[[str], None]
-    tallies: dict[Device, DeviceTally] = field(
-        default_factory=lambda: {device: DeviceTally() for device in Device}
-    )
-    events: list[tuple[float, EventType, str]] = field(default_factory=list)
-    liftoff: float | None = None
-    final: bool = False
-
-    def handle(self, message: Message) -> None:
-        if isinstance(message, DeviceTelemetry | AstronautVitals):
-            if message.mission_id == self.mission_id:
-                tally = self.tallies[message.device]
-                tally.duplicates += message.seq in tally.seqs
-                tally.seqs.add(message.seq)
-        elif isinstance(message, MissionEvent):
-            if message.event is EventType.LIFTOFF and self.liftoff is None:
-                self.liftoff = message.ts
-            t = message.ts - (self.liftoff if self.liftoff is not None else self.epoch)
-            self.events.append((t, message.event, message.detail))
-            self.say(f"T{t:+8.1f}s  {message.source:<9} {message.event}: {message.detail}")
-            self.final = self.final or message.event in FINAL_EVENTS
-        elif isinstance(message, LogRecord):
-            self.say(f"           {message.source:<9} log: {message.message}")
-        elif isinstance(message, CommandAck) and not message.accepted:
-            self.say(f"           {message.source:<9} refused {message.action}: {message.reason}")
-
-
-def announce_mission(broker: LocalMosquitto, mission_id: str, epoch: float, scenario: str) -> None:
-    """Until the command service flies missions, the simulation announces the mission itself."""
-    director = MqttBus(broker.settings_for(str(Service.COMMAND)), "sim-director", persistent=False)
-    director.start()
-    try:
-        status = MissionStatus(
-            mission_id=mission_id,
-            source=str(Service.COMMAND),
-            seq=0,
-            ts=epoch,
-            state=MissionState.FLYING,
-            phase=FlightPhase.PAD,
-            detail=f"scenario {scenario}",
+def fly(options: SimOptions, say: Callable[[str], None]) -> MissionResult:
+    """Fly one mission; every child process is stopped on the way out, whatever happens."""
+    run = (options.run_dir / time.strftime("%Y%m%d-%H%M%S")).resolve()
+    run.mkdir(parents=True, exist_ok=True)
+    say(f"run folder {run}")
+    supervisor = Supervisor(run / "logs")
+    with LocalMosquitto(run / "mosquitto") as broker, LocalInfluxd(run / "influxd") as influxd:
+        say(
+            f"mosquitto on 127.0.0.1:{broker.port}, influxd on 127.0.0.1:{influxd.port} "
+            "(private instances, the project's configuration)"
         )
-        director.publish_message(status).wait()
-    finally:
-        director.stop()
+        plan = Plan(run, broker, influxd, epoch=time.time() + BOOT_DELAY, warp=options.speed)
+        try:
+            supervisor.start(plan.firmware(options.scenario, options.vehicle, options.seed))
+            wait_for_ports(run / "ports")
+            for device in Device:
+                supervisor.start(plan.agent(device))
+            for name in GROUND:
+                supervisor.start(plan.service(name))
+            _wait_healthy(plan, supervisor)
+            say("firmware, 4 agents and 8 ground services up; asking Command for a mission")
+            return _mission(options, plan, supervisor, say)
+        finally:
+            supervisor.stop()
+            say("every process stopped")
 
 
-def _observe(
-    options: SimOptions,
-    broker: LocalMosquitto,
-    supervisor: Supervisor,
-    mission_id: str,
-    epoch: float,
-    say: Callable[[str], None],
+def _mission(
+    options: SimOptions, plan: Plan, supervisor: Supervisor, say: Callable[[str], None]
 ) -> MissionResult:
-    observer = MqttBus(broker.settings_for(str(Service.OBSERVER)), "sim-observer", persistent=False)
+    observer = MqttBus(
+        plan.broker.settings_for(str(Service.OBSERVER)), "sim-observer", persistent=False
+    )
     observer.subscribe(observer.topics.everything)
     observer.start()
-    announce_mission(broker, mission_id, epoch, options.scenario)
-    say(f"mission {mission_id}: {options.scenario} at {options.speed:g}x")
-    watch = _Watch(mission_id, epoch, say)
-    final_at: float | None = None
+    watch = Watch(say)
+    command = plan.url("command")
+    state = "planned"
     try:
+        started = _http(
+            "POST", f"{command}/missions", plan.tokens["operator"], {"scenario": options.scenario}
+        )
+        watch.mission_id = mission_id = started["mission_id"]
+        state = started["state"]
+        say(f"mission {mission_id}: {state} ({started['detail'] or 'go'})")
+        ended_at: float | None = None
+        began = time.monotonic()
         while True:
             for name in supervisor.check():
-                say(f"{name} crashed and was restarted")
-            now = (time.time() - epoch) * options.speed
-            if watch.final and final_at is None:
-                final_at = now
-            if now > options.timeout or (
-                final_at is not None and now > final_at + options.after_final
-            ):
-                break
+                say(f"{name} exited and was restarted")
             delivery = observer.receive(timeout=0.2)
-            if delivery is None:
-                continue
-            observer.ack(delivery)
-            try:
-                watch.handle(decode_message(delivery.payload))
-            except ContractError:
-                continue
+            if delivery is not None:
+                observer.ack(delivery)
+                try:
+                    watch.handle(decode_message(delivery.payload))
+                except ContractError:
+                    pass
+            elapsed = (time.monotonic() - began) * options.speed
+            if ended_at is None:
+                state = _http("GET", f"{command}/missions/{mission_id}")["state"]
+                if state in ENDED:
+                    ended_at = elapsed
+                    say(f"mission {mission_id} {state}")
+            done_waiting = ended_at is not None and (
+                state == "scrubbed" or watch.interview or elapsed - ended_at > options.after_end
+            )
+            if done_waiting or elapsed > options.timeout:
+                break
+        if watch.interview:
+            _drain(observer, watch, seconds=2.0)
+        timeline = _http("GET", f"{command}/missions/{mission_id}/timeline")["entries"]
+        ledger = [
+            e
+            for e in _http("GET", f"{plan.url('telemetry')}/health")["ledger"]
+            if e["mission_id"] == mission_id
+        ]
+        ledger += [
+            e
+            for e in _http("GET", f"{plan.url('payload')}/health").get("ledger", [])
+            if e["mission_id"] == mission_id
+        ]
     finally:
         observer.stop()
-    restarts = {name: child.restarts for name, child in supervisor.children.items()}
-    return MissionResult(mission_id, watch.events, watch.tallies, restarts, watch.final)
+    return MissionResult(
+        mission_id,
+        state,
+        plan.run,
+        watch.tallies,
+        watch.events,
+        timeline,
+        ledger,
+        watch.interview,
+        {name: child.restarts for name, child in supervisor.children.items()},
+    )
+
+
+def _drain(observer: MqttBus, watch: Watch, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while (delivery := observer.receive(max(0.0, deadline - time.monotonic()))) is not None:
+        observer.ack(delivery)
+        try:
+            watch.handle(decode_message(delivery.payload))
+        except ContractError:
+            continue

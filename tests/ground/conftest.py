@@ -109,3 +109,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Service]]:
     yield start
     for service in started:
         service.stop()
+
+
+# The firmware simulator and agent fixtures, for ground tests that fly a real rocket.
+from tests.edge.conftest import fly, run_agent  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""The command service: missions, the go/no-go poll, the launch order, the mission log, aborts."""

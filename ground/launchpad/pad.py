@@ -1,0 +1,75 @@
+"""The pad's two jobs: is the rocket ready (asked of the rocket itself), and light it."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from ground.devices import NoAnswer
+from ground.runtime import GroundBus
+from marsy.protocol import (
+    CommandAction,
+    Device,
+    DevicePresence,
+    Message,
+    MissionStatus,
+    PresenceState,
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    go: bool
+    reasons: list[str]
+    detail: str = ""
+
+
+@dataclass
+class Launchpad:
+    bus: GroundBus
+    timeout: float = 10.0
+    rocket_online: bool = False
+    mission_id: str | None = None
+    launched: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def observe(self, message: Message) -> None:
+        """Follow the rocket's presence and the current mission."""
+        if isinstance(message, DevicePresence) and message.source == Device.ROCKET:
+            self.rocket_online = message.state is PresenceState.ONLINE
+        elif isinstance(message, MissionStatus):
+            self.mission_id = message.mission_id
+            self.bus.mission_id = message.mission_id
+
+    def check(self, mission_id: str) -> Verdict:
+        """Ask the rocket for its status: every reason it cannot launch, or go."""
+        if not self.rocket_online:
+            return Verdict(False, ["the rocket agent is offline"])
+        try:
+            ack = self.bus.commander.request(
+                mission_id, Device.ROCKET, CommandAction.STATUS, timeout=self.timeout
+            )
+        except NoAnswer:
+            return Verdict(False, ["the rocket did not answer the status request"])
+        reasons = []
+        if not ack.accepted:
+            reasons.append(f"the rocket refused the status request: {ack.reason}")
+        elif "phase pad" not in (ack.reason or ""):
+            reasons.append(f"the rocket is not on the pad ({ack.reason})")
+        return Verdict(not reasons, reasons, ack.reason or "")
+
+    def launch(self, mission_id: str) -> tuple[bool, str]:
+        """Order the ignition, once per mission; the rocket's answer is the verdict."""
+        with self._lock:
+            if mission_id in self.launched:
+                return False, f"mission {mission_id} was launched already"
+            ack = self.bus.commander.request(
+                mission_id,
+                Device.ROCKET,
+                CommandAction.IGNITE,
+                command_id=f"launchpad-ignite-{mission_id}",
+                timeout=self.timeout,
+            )
+            if ack.accepted:
+                self.launched.add(mission_id)
+            return ack.accepted, ack.reason or ""

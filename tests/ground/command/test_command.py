@@ -1,0 +1,136 @@
+"""Command, weather and launchpad as processes: the go/no-go poll, the launch, the refusals."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from marsy.local import LocalInfluxd, LocalMosquitto
+from marsy.protocol import Device
+from tests.edge.conftest import Flight, RunningAgent
+from tests.ground.conftest import Service
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.integration
+
+TOKENS = {"operator": "op-secret", "command": "cmd-secret"}
+
+
+def call(
+    method: str, url: str, token: str | None = None, payload: Any = None, raw: bytes | None = None
+) -> tuple[int, Any]:
+    data = (
+        raw if raw is not None else (json.dumps(payload).encode() if payload is not None else None)
+    )
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+@pytest.fixture
+def ground(
+    private_broker: LocalMosquitto, influxd: LocalInfluxd, serve: Callable[..., Service]
+) -> dict[str, Service]:
+    tokens = json.dumps(TOKENS)
+    weather = serve("weather", private_broker, influxd, MARSY_GROUND_API_TOKENS=tokens)
+    launchpad = serve("launchpad", private_broker, influxd, MARSY_GROUND_API_TOKENS=tokens)
+    services = json.dumps(
+        {
+            "weather": f"http://127.0.0.1:{weather.port}",
+            "launchpad": f"http://127.0.0.1:{launchpad.port}",
+        }
+    )
+    command = serve(
+        "command",
+        private_broker,
+        influxd,
+        MARSY_GROUND_API_TOKENS=tokens,
+        MARSY_GROUND_TOKEN=TOKENS["command"],
+        MARSY_GROUND_SERVICES=services,
+    )
+    return {"weather": weather, "launchpad": launchpad, "command": command}
+
+
+def url(service: Service, path: str) -> str:
+    return f"http://127.0.0.1:{service.port}{path}"
+
+
+def test_state_changing_calls_need_credentials_and_valid_bodies(
+    ground: dict[str, Service],
+) -> None:
+    command, launchpad = ground["command"], ground["launchpad"]
+    status, answer = call("POST", url(command, "/missions"), payload={})
+    assert status == 401 and answer["error"]["code"] == "unauthenticated"
+    status, answer = call(
+        "POST", url(launchpad, "/launch"), TOKENS["operator"], {"mission_id": "M1"}
+    )
+    assert status == 403, "only Command may order the launch"
+    status, answer = call(
+        "POST", url(command, "/missions"), TOKENS["operator"], {"scenario": "has spaces"}
+    )
+    assert status == 422 and answer["error"]["field"] == "scenario"
+    status, answer = call("POST", url(command, "/missions"), TOKENS["operator"], raw=b"{nope")
+    assert status == 400 and answer["error"]["field"] == "<body>"
+    status, answer = call("GET", url(command, "/missions/none-such"))
+    assert status == 404
+    status, spec = call("GET", url(command, "/openapi.json"))
+    assert status == 200 and "/missions" in spec["paths"]
+    assert spec["paths"]["/missions"]["post"]["security"] == [{"bearer": []}]
+
+
+def test_no_launch_on_a_weather_no_go_and_every_reason_is_recorded(
+    ground: dict[str, Service],
+) -> None:
+    storm = {
+        "wind_speed": 25.0,
+        "wind_gust": 35.0,
+        "precipitation": 12.0,
+        "lightning_distance": 3.0,
+        "temperature": 15.0,
+    }
+    status, _ = call("PUT", url(ground["weather"], "/conditions"), TOKENS["operator"], storm)
+    assert status == 200
+    status, mission = call("POST", url(ground["command"], "/missions"), TOKENS["operator"], {})
+    assert status == 201
+    assert mission["state"] == "scrubbed"
+    for word in ("wind", "gust", "precipitation", "lightning"):
+        assert word in mission["detail"]
+    _, timeline = call("GET", url(ground["command"], f"/missions/{mission['mission_id']}/timeline"))
+    polls = [e for e in timeline["entries"] if e["kind"] == "go_no_go"]
+    assert [(p["source"], p["data"]["go"]) for p in polls] == [("weather", False)]
+
+
+def test_a_go_launches_and_a_second_mission_waits(
+    ground: dict[str, Service],
+    private_broker: LocalMosquitto,
+    fly: Callable[..., Flight],
+    run_agent: Callable[..., RunningAgent],
+) -> None:
+    flight = fly("nominal", warp=5, autopilot=False)
+    run_agent(private_broker, Device.ROCKET, flight.port(Device.ROCKET))
+    launchpad = ground["launchpad"]
+    wait_for(lambda: launchpad.health()["rocket_online"], 15, "the rocket agent online")
+    status, mission = call("POST", url(ground["command"], "/missions"), TOKENS["operator"], {})
+    assert status == 201, mission
+    assert mission["state"] == "flying", mission
+    wait_for(lambda: flight.sim.world.liftoff_time is not None, 15, "the lift-off")
+    status, answer = call("POST", url(ground["command"], "/missions"), TOKENS["operator"], {})
+    assert status == 409 and answer["error"]["code"] == "mission_flying"
+    _, timeline = call("GET", url(ground["command"], f"/missions/{mission['mission_id']}/timeline"))
+    kinds = [(e["kind"], e["source"], e["text"]) for e in timeline["entries"]]
+    assert (
+        kinds.index(("go_no_go", "weather", "weather go"))
+        < kinds.index(("go_no_go", "rocket", "rocket go"))
+        < kinds.index(("decision", "command", "launch: go"))
+    )
