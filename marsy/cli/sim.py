@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -30,16 +31,34 @@ import click
     default=Path("runs"),
     show_default=True,
 )
-def sim(scenario: str, vehicle: str, speed: float, seed: int, run_dir: Path) -> None:
-    """Fly a mission with every MarsY program as its own process on localhost."""
+@click.option("--plain", is_flag=True, help="Timestamped lines even on a terminal.")
+def sim(scenario: str, vehicle: str, speed: float, seed: int, run_dir: Path, plain: bool) -> None:
+    """Fly a mission with every MarsY program as its own process on localhost.
+
+    On a terminal it shows a live console; otherwise it prints timestamped lines.
+    """
     from marsy.sim.mission import SimOptions, fly
 
     def say(line: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {line}")
 
-    result = fly(
-        SimOptions(scenario=scenario, vehicle=vehicle, speed=speed, seed=seed, run_dir=run_dir), say
+    options = SimOptions(
+        scenario=scenario, vehicle=vehicle, speed=speed, seed=seed, run_dir=run_dir
     )
+    if sys.stdout.isatty() and not plain:
+        from rich.live import Live
+
+        from marsy.sim.console import render
+        from marsy.sim.watch import Watch
+
+        with Live(refresh_per_second=4, screen=False) as live:
+
+            def show(watch: Watch) -> None:
+                live.update(render(watch))
+
+            result = fly(options, live.console.print, show)
+    else:
+        result = fly(options, say)
     say(f"mission {result.mission_id}: {result.state}")
     for entry in result.ledger:
         say(
@@ -54,5 +73,7 @@ def sim(scenario: str, vehicle: str, speed: float, seed: int, run_dir: Path) -> 
     if restarted:
         say(f"  restarts: {restarted}")
     say(f"logs and data in {result.run}")
+    if result.report is not None:
+        say(f"post-flight report: {result.report}")
     if not result.completed:
         raise SystemExit(1)

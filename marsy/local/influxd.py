@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import secrets
 import urllib.parse
 from pathlib import Path
@@ -65,8 +66,15 @@ class LocalInfluxd(LocalServer):
         self.workdir = workdir
         self.port = port or free_port()
         self.username = "admin"
-        self.password = secrets.token_urlsafe(16)
-        self._admin_created = False
+        # The admin is created once per data folder; its password is kept beside the data so a
+        # later instance on the same folder (``marsy report`` on a past run) can sign in.
+        self._credentials = workdir / "admin.json"
+        if self._credentials.exists():
+            self.password = json.loads(self._credentials.read_text())["password"]
+            self._admin_created = True
+        else:
+            self.password = secrets.token_urlsafe(16)
+            self._admin_created = False
         binary = find_binary("influxd", "influxdb")
         workdir.mkdir(parents=True, exist_ok=True)
         conf = workdir / "influxdb.conf"
@@ -96,6 +104,10 @@ class LocalInfluxd(LocalServer):
         if not self._admin_created:
             self._create_admin()
             self._admin_created = True
+            self._credentials.write_text(
+                json.dumps({"username": self.username, "password": self.password})
+            )
+            self._credentials.chmod(0o600)
 
     def _create_admin(self) -> None:
         # With auth on and no user yet, InfluxDB 1.x accepts exactly this one statement.

@@ -57,6 +57,7 @@ class MissionResult:
     ledger: list[dict[str, Any]] = field(default_factory=list)
     interview: list[str] = field(default_factory=list)
     restarts: dict[str, int] = field(default_factory=dict)
+    report: Path | None = None
 
     @property
     def completed(self) -> bool:
@@ -107,7 +108,11 @@ def wait_for_ports(folder: Path, timeout: float = 30.0) -> None:
     raise RuntimeError(f"the firmware simulator made no ports in {folder} in {timeout} s")
 
 
-def fly(options: SimOptions, say: Callable[[str], None]) -> MissionResult:
+Show = Callable[[Watch], None]
+"""Called a few times a second with the mission's state, for a live console."""
+
+
+def fly(options: SimOptions, say: Callable[[str], None], show: Show | None = None) -> MissionResult:
     """Fly one mission; every child process is stopped on the way out, whatever happens."""
     run = (options.run_dir / time.strftime("%Y%m%d-%H%M%S")).resolve()
     run.mkdir(parents=True, exist_ok=True)
@@ -128,21 +133,29 @@ def fly(options: SimOptions, say: Callable[[str], None]) -> MissionResult:
                 supervisor.start(plan.service(name))
             _wait_healthy(plan, supervisor)
             say("firmware, 4 agents and 8 ground services up; asking Command for a mission")
-            return _mission(options, plan, supervisor, say)
+            result = _mission(options, plan, supervisor, say, show)
+            result.report = _report(plan, result.mission_id)
+            say(f"report: {result.report}")
+            return result
         finally:
             supervisor.stop()
             say("every process stopped")
 
 
 def _mission(
-    options: SimOptions, plan: Plan, supervisor: Supervisor, say: Callable[[str], None]
+    options: SimOptions,
+    plan: Plan,
+    supervisor: Supervisor,
+    say: Callable[[str], None],
+    show: Show | None,
 ) -> MissionResult:
     observer = MqttBus(
         plan.broker.settings_for(str(Service.OBSERVER)), "sim-observer", persistent=False
     )
     observer.subscribe(observer.topics.everything)
     observer.start()
-    watch = Watch(say)
+    watch = Watch(say if show is None else (lambda _line: None))
+    shown = 0.0
     command = plan.url("command")
     state = "planned"
     try:
@@ -165,6 +178,9 @@ def _mission(
                 except ContractError:
                     pass
             elapsed = (time.monotonic() - began) * options.speed
+            if show is not None and time.monotonic() - shown > 0.25:
+                show(watch)
+                shown = time.monotonic()
             if ended_at is None:
                 state = _http("GET", f"{command}/missions/{mission_id}")["state"]
                 if state in ENDED:
@@ -201,6 +217,24 @@ def _mission(
         watch.interview,
         {name: child.restarts for name, child in supervisor.children.items()},
     )
+
+
+def _report(plan: Plan, mission_id: str) -> Path:
+    """The post-flight report, from what the services stored (also rebuilt by ``marsy report``)."""
+    from ground.influx import InfluxHttp
+    from ground.report.build import write_report
+    from ground.report.data import load
+    from marsy.settings import InfluxSettings
+
+    settings = plan.influxd.settings()
+    http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
+    try:
+        data = load(
+            mission_id, plan.run / "state" / "command" / "missions.db", http, InfluxSettings()
+        )
+    finally:
+        http.close()
+    return write_report(data, plan.run / "report" / mission_id)
 
 
 def _drain(observer: MqttBus, watch: Watch, seconds: float) -> None:

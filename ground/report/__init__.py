@@ -1,0 +1,1 @@
+"""The post-flight report: built from stored data, so any past mission can be rebuilt."""

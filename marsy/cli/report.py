@@ -1,0 +1,84 @@
+"""``marsy report`` and ``marsy export``: rebuild a past mission's report (HTML, PNG plots) or its
+CSV from stored data. A simulated run keeps everything in its run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def find_run(mission_id: str, runs: Path) -> Path:
+    """The run folder whose mission log holds ``mission_id``."""
+    import sqlite3
+
+    for db in sorted(runs.glob("*/state/command/missions.db"), reverse=True):
+        with sqlite3.connect(db) as conn:
+            if conn.execute(
+                "SELECT 1 FROM missions WHERE mission_id = ?", (mission_id,)
+            ).fetchone():
+                return db.parents[2]
+    raise click.ClickException(f"no run under {runs} has mission {mission_id}")
+
+
+def build(mission_id: str, run: Path, out: Path | None, csv_only: bool) -> Path:
+    from ground.influx import InfluxHttp
+    from ground.report.build import export_csv, write_report
+    from ground.report.data import load
+    from marsy.local import LocalInfluxd
+    from marsy.settings import InfluxSettings
+
+    with LocalInfluxd(run / "influxd") as influxd:
+        settings = influxd.settings()
+        http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
+        try:
+            data = load(
+                mission_id, run / "state" / "command" / "missions.db", http, InfluxSettings()
+            )
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            http.close()
+    target = out or run / "report" / mission_id
+    if csv_only:
+        export_csv(data, target)
+        return target
+    return write_report(data, target)
+
+
+_run_option = click.option(
+    "--run",
+    "run",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run folder (found under --runs if not given).",
+)
+_runs_option = click.option(
+    "--runs",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("runs"),
+    show_default=True,
+)
+_out_option = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
+
+
+@click.command()
+@click.argument("mission_id")
+@_run_option
+@_runs_option
+@_out_option
+def report(mission_id: str, run: Path | None, runs: Path, out: Path | None) -> None:
+    """Write MISSION_ID's post-flight report (index.html and plots)."""
+    path = build(mission_id, run or find_run(mission_id, runs), out, csv_only=False)
+    click.echo(f"report: {path}")
+
+
+@click.command()
+@click.argument("mission_id")
+@_run_option
+@_runs_option
+@_out_option
+def export(mission_id: str, run: Path | None, runs: Path, out: Path | None) -> None:
+    """Write MISSION_ID's telemetry as CSV, one file per device."""
+    path = build(mission_id, run or find_run(mission_id, runs), out, csv_only=True)
+    click.echo(f"CSV in {path}")
