@@ -73,8 +73,7 @@ class Director:
         self.launchpad = launchpad
         self.now = now
         self._start_lock = threading.Lock()
-        self._seen: dict[str, set[EventType]] = {}
-        self._aborting: set[str] = set()
+        self._abort_lock = threading.Lock()
 
     # --- starting a mission -------------------------------------------------------------------
 
@@ -236,9 +235,16 @@ class Director:
                 ),
             )
 
+    def _seen(self, mission_id: str) -> set[str]:
+        """Events the vehicles reported this mission, from the log: a restarted Command
+        carries on where it was."""
+        return {e.text for e in self.store.timeline(mission_id, {"event"}) if e.source != "command"}
+
+    def _aborting(self, mission_id: str) -> bool:
+        return any(e.text == "abort: go" for e in self.store.timeline(mission_id, {"decision"}))
+
     def _on_event(self, mission: Mission, event: MissionEvent) -> None:
         mid = mission.mission_id
-        seen = self._seen.setdefault(mid, set())
         self.store.record(
             mid,
             Entry(
@@ -251,18 +257,18 @@ class Director:
         )
         if event.source == "command":
             return
-        seen.add(event.event)
+        seen = self._seen(mid)
         phase = PHASE_AFTER.get(event.event)
         if phase is not None:
             self.store.update(mid, phase=phase)
             self._status(mid, MissionState.FLYING, phase, str(event.event))
         if event.event in CRITICAL_EVENTS and mission.state is MissionState.FLYING:
             self._abort(mission, f"{event.event}: {event.detail}")
-        if EventType.EJECTION in seen and mid in self._aborting:
+        if event.event is EventType.EJECTION and self._aborting(mid):
             self._decide(mid, "crew ejection", True, "confirmed by the suit")
-        if event.event is EventType.CAPSULE_LANDED and mid in self._aborting:
+        if event.event is EventType.CAPSULE_LANDED and self._aborting(mid):
             self._finish(mid, MissionState.ABORTED, "the crew is down safely")
-        if {EventType.PAYLOAD_DETACHED} <= seen and seen & {
+        if EventType.PAYLOAD_DETACHED in seen and seen & {
             EventType.BOOSTER_LANDED,
             EventType.BOOSTER_LOST,
         }:
@@ -278,10 +284,10 @@ class Director:
 
     def _abort(self, mission: Mission, why: str) -> None:
         mid = mission.mission_id
-        if mid in self._aborting:
-            return
-        self._aborting.add(mid)
-        self._decide(mid, "abort", True, why)
+        with self._abort_lock:
+            if self._aborting(mid):
+                return
+            self._decide(mid, "abort", True, why)
         self.bus.say(f"Abort! {why}", mid)
         threading.Thread(target=self._abort_orders, args=(mid,), daemon=True).start()
 
