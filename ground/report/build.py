@@ -50,7 +50,8 @@ def export_csv(data: MissionData, folder: Path) -> list[Path]:
     return written
 
 
-def write_report(data: MissionData, folder: Path) -> Path:
+def write_report(data: MissionData, folder: Path, notes: list[str] | None = None) -> Path:
+    """The report folder; ``notes`` (e.g. the faults a chaos run injected) get a section."""
     folder.mkdir(parents=True, exist_ok=True)
     plots = draw(data, folder)
     export_csv(data, folder / "csv")
@@ -81,6 +82,11 @@ def write_report(data: MissionData, folder: Path) -> Path:
         )
         or "<p>no interview recorded</p>"
     )
+    faults = (
+        ("<h2>Injected faults</h2><ul>" + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
+        if notes
+        else ""
+    )
     figures = "".join(f'<figure><img src="{p.name}" alt="{p.stem}"></figure>' for p in plots)
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>MarsY mission {e(mission.mission_id)}</title>
@@ -95,6 +101,7 @@ img{{max-width:100%}}</style></head><body>
 <h2>Alerts</h2><ul>{alerts}</ul>
 <h2>Plots</h2>{figures}
 <h2>Interview</h2>{interview}
+{faults}
 </body></html>
 """
     index = folder / "index.html"

@@ -32,7 +32,18 @@ import click
     show_default=True,
 )
 @click.option("--plain", is_flag=True, help="Timestamped lines even on a terminal.")
-def sim(scenario: str, vehicle: str, speed: float, seed: int, run_dir: Path, plain: bool) -> None:
+@click.option("--chaos", is_flag=True, help="Kill services, agents and the broker in flight.")
+@click.option("--chaos-seed", type=int, default=1, show_default=True)
+def sim(
+    scenario: str,
+    vehicle: str,
+    speed: float,
+    seed: int,
+    run_dir: Path,
+    plain: bool,
+    chaos: bool,
+    chaos_seed: int,
+) -> None:
     """Fly a mission with every MarsY program as its own process on localhost.
 
     On a terminal it shows a live console; otherwise it prints timestamped lines.
@@ -43,7 +54,12 @@ def sim(scenario: str, vehicle: str, speed: float, seed: int, run_dir: Path, pla
         click.echo(f"{time.strftime('%H:%M:%S')} {line}")
 
     options = SimOptions(
-        scenario=scenario, vehicle=vehicle, speed=speed, seed=seed, run_dir=run_dir
+        scenario=scenario,
+        vehicle=vehicle,
+        speed=speed,
+        seed=seed,
+        run_dir=run_dir,
+        chaos_seed=chaos_seed if chaos else None,
     )
     if sys.stdout.isatty() and not plain:
         from rich.live import Live
@@ -69,6 +85,8 @@ def sim(scenario: str, vehicle: str, speed: float, seed: int, run_dir: Path, pla
         say(f"  bus    {device:<9} {len(tally.seqs):6d} messages seen, {tally.gaps()} gaps")
     for line in result.interview:
         say(f"  interview: {line}")
+    for line in result.chaos:
+        say(f"  chaos: {line}")
     restarted = {name: n for name, n in result.restarts.items() if n}
     if restarted:
         say(f"  restarts: {restarted}")

@@ -21,6 +21,7 @@ from typing import Any
 from marsy.local import LocalInfluxd, LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import ContractError, Device, EventType, Service, decode_message
+from marsy.sim.chaos import ChaosMonkey, schedule
 from marsy.sim.children import Supervisor
 from marsy.sim.plan import GROUND, Plan
 from marsy.sim.watch import DeviceTally, Watch
@@ -44,6 +45,8 @@ class SimOptions:
     """Mission seconds after which an unfinished mission is called off."""
     after_end: float = 120.0
     """Mission seconds to wait after the mission ended, for the interview."""
+    chaos_seed: int | None = None
+    """Fly with the chaos monkey, on the schedule this seed draws."""
 
 
 @dataclass
@@ -58,6 +61,7 @@ class MissionResult:
     interview: list[str] = field(default_factory=list)
     restarts: dict[str, int] = field(default_factory=dict)
     report: Path | None = None
+    chaos: list[str] = field(default_factory=list)
 
     @property
     def completed(self) -> bool:
@@ -134,7 +138,7 @@ def fly(options: SimOptions, say: Callable[[str], None], show: Show | None = Non
             _wait_healthy(plan, supervisor)
             say("firmware, 4 agents and 8 ground services up; asking Command for a mission")
             result = _mission(options, plan, supervisor, say, show)
-            result.report = _report(plan, result.mission_id)
+            result.report = _report(plan, result.mission_id, result.chaos)
             say(f"report: {result.report}")
             return result
         finally:
@@ -149,13 +153,13 @@ def _mission(
     say: Callable[[str], None],
     show: Show | None,
 ) -> MissionResult:
-    observer = MqttBus(
-        plan.broker.settings_for(str(Service.OBSERVER)), "sim-observer", persistent=False
-    )
+    # persistent: a broker restart (the chaos monkey's) must not cost the observer a message
+    observer = MqttBus(plan.broker.settings_for(str(Service.OBSERVER)), "sim-observer")
     observer.subscribe(observer.topics.everything)
     observer.start()
     watch = Watch(say if show is None else (lambda _line: None))
     shown = 0.0
+    monkey = _monkey(options, supervisor, plan, say)
     command = plan.url("command")
     state = "planned"
     try:
@@ -178,11 +182,13 @@ def _mission(
                 except ContractError:
                     pass
             elapsed = (time.monotonic() - began) * options.speed
+            if monkey is not None:
+                monkey.tick(elapsed)
             if show is not None and time.monotonic() - shown > 0.25:
                 show(watch)
                 shown = time.monotonic()
             if ended_at is None:
-                state = _http("GET", f"{command}/missions/{mission_id}")["state"]
+                state = _state(command, mission_id, state)
                 if state in ENDED:
                     ended_at = elapsed
                     say(f"mission {mission_id} {state}")
@@ -193,20 +199,10 @@ def _mission(
                 break
         if watch.interview:
             _drain(observer, watch, seconds=2.0)
-        timeline = _http("GET", f"{command}/missions/{mission_id}/timeline")["entries"]
-        ledger = [
-            e
-            for e in _http("GET", f"{plan.url('telemetry')}/health")["ledger"]
-            if e["mission_id"] == mission_id
-        ]
-        ledger += [
-            e
-            for e in _http("GET", f"{plan.url('payload')}/health").get("ledger", [])
-            if e["mission_id"] == mission_id
-        ]
+        timeline, ledger = _collect(plan, mission_id)
     finally:
         observer.stop()
-    return MissionResult(
+    result = MissionResult(
         mission_id,
         state,
         plan.run,
@@ -217,9 +213,40 @@ def _mission(
         watch.interview,
         {name: child.restarts for name, child in supervisor.children.items()},
     )
+    if monkey is not None:
+        result.chaos = monkey.summary()
+    return result
 
 
-def _report(plan: Plan, mission_id: str) -> Path:
+def _monkey(
+    options: SimOptions, supervisor: Supervisor, plan: Plan, say: Callable[[str], None]
+) -> ChaosMonkey | None:
+    if options.chaos_seed is None:
+        return None
+    faults = schedule(options.chaos_seed)
+    say("chaos schedule: " + ", ".join(f"+{f.at:.0f} s {f.target}" for f in faults))
+    return ChaosMonkey(faults, supervisor, plan.broker, plan, say)
+
+
+def _collect(plan: Plan, mission_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Command's timeline of the mission, and the recorders' delivery ledgers for it."""
+    timeline = _http("GET", f"{plan.url('command')}/missions/{mission_id}/timeline")["entries"]
+    ledger = []
+    for recorder in ("telemetry", "payload"):
+        health = _http("GET", f"{plan.url(recorder)}/health")
+        ledger += [e for e in health.get("ledger", []) if e["mission_id"] == mission_id]
+    return timeline, ledger
+
+
+def _state(command: str, mission_id: str, last: str) -> str:
+    """The mission's state from Command; the last known one while Command restarts."""
+    try:
+        return str(_http("GET", f"{command}/missions/{mission_id}", timeout=2.0)["state"])
+    except (OSError, ValueError):
+        return last
+
+
+def _report(plan: Plan, mission_id: str, notes: list[str]) -> Path:
     """The post-flight report, from what the services stored (also rebuilt by ``marsy report``)."""
     from ground.influx import InfluxHttp
     from ground.report.build import write_report
@@ -234,7 +261,7 @@ def _report(plan: Plan, mission_id: str) -> Path:
         )
     finally:
         http.close()
-    return write_report(data, plan.run / "report" / mission_id)
+    return write_report(data, plan.run / "report" / mission_id, notes)
 
 
 def _drain(observer: MqttBus, watch: Watch, seconds: float) -> None:

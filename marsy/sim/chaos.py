@@ -1,0 +1,105 @@
+"""The seed's chaos monkey, built in: during the flight it SIGKILLs ground services, the ingest
+or an agent, or restarts the broker, on a seeded schedule printed up front. The supervisor
+restarts what was killed (as systemd would); the monkey measures how long each recovery took.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from marsy.local import LocalMosquitto
+from marsy.protocol import Device
+from marsy.sim.children import Supervisor
+from marsy.sim.plan import GROUND, Plan
+
+BROKER = "broker"
+TARGETS = (*[f"agent-{d}" for d in Device], *[s for s in GROUND if s != "command"], BROKER)
+
+
+@dataclass(frozen=True)
+class Fault:
+    at: float
+    """Mission seconds after the mission started."""
+    target: str
+
+
+@dataclass
+class Injected:
+    fault: Fault
+    wall: float
+    recovered_after: float | None = None
+    """Wall seconds until the target answered again."""
+
+
+def schedule(seed: int, count: int = 5, start: float = 20.0, end: float = 420.0) -> list[Fault]:
+    rng = random.Random(seed)
+    times = sorted(rng.uniform(start, end) for _ in range(count))
+    return [Fault(round(t, 1), rng.choice(TARGETS)) for t in times]
+
+
+class ChaosMonkey:
+    def __init__(
+        self,
+        faults: list[Fault],
+        supervisor: Supervisor,
+        broker: LocalMosquitto,
+        plan: Plan,
+        say: Callable[[str], None],
+    ) -> None:
+        self.pending = list(faults)
+        self.supervisor = supervisor
+        self.broker = broker
+        self.plan = plan
+        self.say = say
+        self.injected: list[Injected] = []
+
+    def tick(self, elapsed: float) -> None:
+        """Inject what is due at ``elapsed`` mission seconds; note recoveries."""
+        while self.pending and self.pending[0].at <= elapsed:
+            fault = self.pending.pop(0)
+            self.say(
+                f"chaos: {'restarting' if fault.target == BROKER else 'SIGKILL'} "
+                f"{fault.target} at +{fault.at:.0f} s"
+            )
+            if fault.target == BROKER:
+                self.broker.restart()
+            else:
+                self.supervisor.kill(fault.target, signal.SIGKILL)
+            self.injected.append(Injected(fault, time.monotonic()))
+        for item in self.injected:
+            if item.recovered_after is None and self._alive(item):
+                item.recovered_after = time.monotonic() - item.wall
+                self.say(f"chaos: {item.fault.target} back after {item.recovered_after:.1f} s")
+
+    def _alive(self, item: Injected) -> bool:
+        target = item.fault.target
+        if target == BROKER:
+            return self.broker.process.running()
+        child = self.supervisor.children.get(target)
+        if child is None or child.proc is None or child.proc.poll() is not None:
+            return False
+        if child.started_at < item.wall:
+            return False  # still the killed process, not yet restarted
+        if target.startswith("agent-"):
+            return True
+        try:
+            with urllib.request.urlopen(f"{self.plan.url(target)}/health", timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def summary(self) -> list[str]:
+        return [
+            f"+{i.fault.at:.0f} s {i.fault.target}: "
+            + (
+                f"recovered in {i.recovered_after:.1f} s"
+                if i.recovered_after is not None
+                else "not recovered"
+            )
+            for i in self.injected
+        ]
