@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import signal
 import sys
 import time
 from pathlib import Path
@@ -34,6 +36,12 @@ import click
 @click.option("--plain", is_flag=True, help="Timestamped lines even on a terminal.")
 @click.option("--chaos", is_flag=True, help="Kill services, agents and the broker in flight.")
 @click.option("--chaos-seed", type=int, default=1, show_default=True)
+@click.option(
+    "--screenshot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Save the console's last picture as SVG.",
+)
 def sim(
     scenario: str,
     vehicle: str,
@@ -43,12 +51,19 @@ def sim(
     plain: bool,
     chaos: bool,
     chaos_seed: int,
+    screenshot: Path | None,
 ) -> None:
     """Fly a mission with every MarsY program as its own process on localhost.
 
     On a terminal it shows a live console; otherwise it prints timestamped lines.
     """
+    from marsy.sim.console import render
     from marsy.sim.mission import SimOptions, fly
+    from marsy.sim.watch import Watch
+
+    # SIGTERM stops the simulation as Ctrl-C does: every child is stopped on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
+    last: list[Watch] = []
 
     def say(line: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {line}")
@@ -64,17 +79,25 @@ def sim(
     if sys.stdout.isatty() and not plain:
         from rich.live import Live
 
-        from marsy.sim.console import render
-        from marsy.sim.watch import Watch
-
         with Live(refresh_per_second=4, screen=False) as live:
 
             def show(watch: Watch) -> None:
+                last[:] = [watch]
                 live.update(render(watch))
 
-            result = fly(options, live.console.print, show)
+            result = fly(options, live.console.print, show, echo=False)
     else:
-        result = fly(options, say)
+        result = fly(
+            options,
+            say,
+            (lambda watch: last.__setitem__(slice(None), [watch])) if screenshot else None,
+        )
+    if screenshot is not None and last:
+        from rich.console import Console
+
+        picture = Console(record=True, width=150, height=48, file=io.StringIO())
+        picture.print(render(last[0]))
+        picture.save_svg(str(screenshot), title=f"marsy sim: {result.mission_id}")
     say(f"mission {result.mission_id}: {result.state}")
     for entry in result.ledger:
         say(
@@ -95,3 +118,7 @@ def sim(
         say(f"post-flight report: {result.report}")
     if not result.completed:
         raise SystemExit(1)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

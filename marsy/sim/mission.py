@@ -116,7 +116,13 @@ Show = Callable[[Watch], None]
 """Called a few times a second with the mission's state, for a live console."""
 
 
-def fly(options: SimOptions, say: Callable[[str], None], show: Show | None = None) -> MissionResult:
+def fly(
+    options: SimOptions,
+    say: Callable[[str], None],
+    show: Show | None = None,
+    *,
+    echo: bool = True,
+) -> MissionResult:
     """Fly one mission; every child process is stopped on the way out, whatever happens."""
     run = (options.run_dir / time.strftime("%Y%m%d-%H%M%S")).resolve()
     run.mkdir(parents=True, exist_ok=True)
@@ -137,7 +143,7 @@ def fly(options: SimOptions, say: Callable[[str], None], show: Show | None = Non
                 supervisor.start(plan.service(name))
             _wait_healthy(plan, supervisor)
             say("firmware, 4 agents and 8 ground services up; asking Command for a mission")
-            result = _mission(options, plan, supervisor, say, show)
+            result = _mission(options, plan, supervisor, say if echo else _quiet, show)
             result.report = _report(plan, result.mission_id, result.chaos)
             say(f"report: {result.report}")
             return result
@@ -157,7 +163,7 @@ def _mission(
     observer = MqttBus(plan.broker.settings_for(str(Service.OBSERVER)), "sim-observer")
     observer.subscribe(observer.topics.everything)
     observer.start()
-    watch = Watch(say if show is None else (lambda _line: None))
+    watch = Watch(say)
     shown = 0.0
     monkey = _monkey(options, supervisor, plan, say)
     command = plan.url("command")
@@ -216,6 +222,10 @@ def _mission(
     if monkey is not None:
         result.chaos = monkey.summary()
     return result
+
+
+def _quiet(line: str) -> None:
+    """For a live console: the mission's lines are in its panels, not printed."""
 
 
 def _monkey(
