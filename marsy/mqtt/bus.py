@@ -376,11 +376,13 @@ class MqttBus:
         reason: ReasonCode,
         properties: Properties | None,
     ) -> None:
+        # For QoS 1 paho calls us on PUBACK, under its out-message lock, with the message still
+        # registered; a QoS-0 message was never registered (nor counted in the window).
+        message = client._out_messages.get(mid)
+        if message is None:
+            return
         if reason.is_failure:
-            # paho calls us under its out-message lock with the message still registered.
-            message = client._out_messages.get(mid)
-            if message is not None:
-                self._rejections.put(id(message.info), str(reason))
+            self._rejections.put(id(message.info), str(reason))
             self.stats.rejected += 1
         if mid in self._unwindowed:
             self._unwindowed.discard(mid)  # the online status sent from _on_connect

@@ -276,3 +276,19 @@ def test_broker_restarted_midway_loses_nothing(
     assert publisher.stats.connects >= 2 and consumer.stats.connects >= 2
     assert set(seqs) == set(range(N))
     print(f"\nbroker restarted at {restarted_at}/{N}; duplicates: {len(seqs) - N}")
+
+
+def test_qos0_publishes_do_not_disturb_the_window(
+    broker: LocalMosquitto, bus_factory: Callable[..., MqttBus]
+) -> None:
+    rocket = bus_factory(broker, "rocket")
+    rocket.settings = broker.settings_for("rocket", max_inflight=3, publish_timeout=5)
+    rocket._window = threading.BoundedSemaphore(3)
+    rocket._client = rocket._make_client()
+    rocket.start()
+    for seq in range(20):
+        rocket.publish_message(telemetry(seq), qos=0)
+    pending = [rocket.publish_message(telemetry(100 + i)) for i in range(10)]
+    for p in pending:
+        p.wait(5)  # the window still works: each QoS-1 publish got its PUBACK
+    assert rocket.connected.is_set()

@@ -1,0 +1,1 @@
+"""Webcaster: the live web page of the mission and the astronaut interview."""

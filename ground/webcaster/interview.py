@@ -1,0 +1,291 @@
+"""The astronaut interview: questions to the suit as INTERVIEW commands, answers from its acks.
+
+After the payload is away (or the capsule is down after an abort) the webcaster asks a few
+questions. Each goes to the suit agent as a :class:`DeviceCommand`; the agent answers with a
+:class:`CommandAck` whose ``reason`` is the astronaut's answer, built from their own flight data.
+Question and answer go out as webcast lines and into the transcript store.
+
+Command ids are derived from the mission and the question's index, so resending a question
+(no ack yet, or after a restart) is answered from the suit's command journal, never asked twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from ground.webcaster.store import Exchange, Transcript, TranscriptStore
+from marsy.clock import MissionClock
+from marsy.mqtt import MqttBus, MqttError
+from marsy.protocol import (
+    CommandAck,
+    CommandAction,
+    Device,
+    DeviceCommand,
+    EventType,
+    MissionEvent,
+    WebcastLine,
+)
+
+logger = logging.getLogger(__name__)
+
+HOST = "webcast"
+"""Speaker name of the webcast's own lines (the questions)."""
+UNNAMED = "astronaut"
+"""Speaker name of the answers when no vitals have told us the astronaut's name."""
+
+QUESTIONS: Mapping[EventType, tuple[str, ...]] = {
+    EventType.PAYLOAD_DETACHED: (
+        "The payload is away. How was the ride up?",
+        "What was Max-Q like from your seat?",
+        "What would you tell everyone watching?",
+    ),
+    EventType.CAPSULE_LANDED: (
+        "You are down safely. How are you?",
+        "What was the abort like from the inside?",
+        "What would you tell everyone watching?",
+    ),
+}
+TRIGGERS = frozenset(QUESTIONS)
+"""Events after which the astronaut is interviewed (the first of them, once per mission)."""
+
+
+def command_id(mission_id: str, index: int) -> str:
+    """The same question of the same mission always has the same command id."""
+    digest = hashlib.sha256(mission_id.encode()).hexdigest()[:24]
+    return f"iv{digest}{index:02d}"
+
+
+class _Sequence:
+    """Per-source sequence numbers that keep increasing across restarts (microsecond clock)."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def next(self) -> int:
+        with self._lock:
+            self._last = max(self._last + 1, time.time_ns() // 1000)
+            return self._last
+
+
+@dataclass
+class _Waiter:
+    done: threading.Event = field(default_factory=threading.Event)
+    ack: CommandAck | None = None
+
+
+@dataclass
+class InterviewStats:
+    started: int = 0
+    resumed: int = 0
+    finished: int = 0
+    skipped: int = 0
+    """Triggers for a mission that already had its interview."""
+    unanswered: int = 0
+
+
+class Interviewer:
+    """Runs each interview on its own thread, so the bus consumer keeps flowing (it delivers
+    the suit's acks to :meth:`on_ack`)."""
+
+    def __init__(
+        self,
+        bus: MqttBus,
+        store: TranscriptStore,
+        clock: MissionClock,
+        *,
+        source: str = "webcaster",
+        answer_timeout: float = 20.0,
+        resend_every: float = 2.0,
+    ) -> None:
+        self.bus = bus
+        self.store = store
+        self.clock = clock
+        self.source = source
+        self.answer_timeout = answer_timeout
+        """Wall seconds to wait for an answer to one question before moving on."""
+        self.resend_every = resend_every
+        self.stats = InterviewStats()
+        self._seq = _Sequence()
+        self._waiters: dict[str, _Waiter] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # --- called by the consumer ---------------------------------------------------------------
+
+    def on_event(self, event: MissionEvent, astronaut: str | None) -> bool:
+        """Start the mission's interview if ``event`` calls for one and it has not had one.
+
+        Returns once the interview is recorded in the store, so the caller may then ack the
+        event: a crash after that resumes the interview instead of forgetting it.
+        """
+        questions = QUESTIONS.get(event.event)
+        if questions is None:
+            return False
+        name = astronaut or UNNAMED
+        transcript = self.store.begin(
+            event.mission_id, name, event.event, questions, self.clock.now()
+        )
+        if transcript is None:
+            self.stats.skipped += 1
+            logger.info("mission %s already has its interview", event.mission_id)
+            return False
+        self.stats.started += 1
+        self._spawn(transcript)
+        return True
+
+    def on_ack(self, ack: CommandAck) -> None:
+        """Hand an ack of the suit to the question waiting for it (others are ignored)."""
+        with self._lock:
+            waiter = self._waiters.get(ack.command_id)
+        if waiter is not None and not waiter.done.is_set():
+            waiter.ack = ack
+            waiter.done.set()
+
+    def resume(self) -> int:
+        """Carry on with the interviews a previous run left unfinished; how many."""
+        unfinished = self.store.unfinished()
+        for transcript in unfinished:
+            logger.info("resuming the interview of mission %s", transcript.mission_id)
+            self.stats.resumed += 1
+            self._spawn(transcript)
+        return len(unfinished)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop asking; an unfinished interview stays in the store and resumes next start."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    # --- the interview ------------------------------------------------------------------------
+
+    def _spawn(self, transcript: Transcript) -> None:
+        thread = threading.Thread(
+            target=self._run, args=(transcript,), name=f"interview-{transcript.mission_id}",
+            daemon=True,
+        )
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def _run(self, transcript: Transcript) -> None:
+        try:
+            self._interview(transcript)
+        except Exception:
+            logger.exception("interview of mission %s failed", transcript.mission_id)
+
+    def _interview(self, transcript: Transcript) -> None:
+        mission, name = transcript.mission_id, transcript.astronaut
+        done = {exchange.index for exchange in transcript.exchanges}
+        answered = sum(1 for exchange in transcript.exchanges if exchange.answer is not None)
+        if not done:
+            self._say(mission, HOST, f"We go live to {name} for a few questions.")
+        for index, question in enumerate(transcript.questions):
+            if index in done:
+                continue
+            if self._stop.is_set():
+                return
+            asked_at = self.clock.now()
+            self._say(mission, HOST, question)
+            ack = self._ask(mission, index, question)
+            if self._stop.is_set() and ack is None:
+                return  # shutting down: ask again after the restart
+            exchange = _exchange(index, question, ack, asked_at, self.clock.now())
+            if exchange.answer is not None:
+                answered += 1
+                self._say(mission, name, exchange.answer)
+            else:
+                self.stats.unanswered += 1
+                self._say(mission, HOST, f"No answer from {name} ({exchange.note}).")
+            self.store.record(mission, exchange)
+        # Announced before it is marked finished: after a crash in between, the resumed
+        # interview announces it again, and a duplicate event is harmless.
+        self._announce(mission, f"{name} answered {answered} of {len(transcript.questions)} "
+                                f"questions; transcript at /missions/{mission}/transcript")
+        self.store.finish(mission, self.clock.now())
+        self.stats.finished += 1
+        logger.info("interview of mission %s finished", mission)
+
+    def _ask(self, mission: str, index: int, question: str) -> CommandAck | None:
+        """Send the question until the suit acks it or ``answer_timeout`` passes."""
+        cid = command_id(mission, index)
+        waiter = _Waiter()
+        with self._lock:
+            self._waiters[cid] = waiter
+        deadline = time.monotonic() + self.answer_timeout
+        try:
+            while not self._stop.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                command = DeviceCommand(
+                    mission_id=mission,
+                    source=self.source,
+                    seq=self._seq.next(),
+                    ts=self.clock.now(),  # fresh each time: the suit refuses stale commands
+                    command_id=cid,
+                    device=Device.SUIT,
+                    action=CommandAction.INTERVIEW,
+                    text=question,
+                )
+                self._publish(command)
+                if waiter.done.wait(min(self.resend_every, remaining)):
+                    return waiter.ack
+            return None
+        finally:
+            with self._lock:
+                self._waiters.pop(cid, None)
+
+    def _say(self, mission: str, speaker: str, text: str) -> None:
+        line = WebcastLine(
+            mission_id=mission,
+            source=self.source,
+            seq=self._seq.next(),
+            ts=self.clock.now(),
+            speaker=speaker[:64],
+            text=text[:2000],
+        )
+        self._publish(line)
+
+    def _announce(self, mission: str, detail: str) -> None:
+        """The ``interview`` mission event, so Command's timeline records that it happened."""
+        self._publish(
+            MissionEvent(
+                mission_id=mission,
+                source=self.source,
+                seq=self._seq.next(),
+                ts=self.clock.now(),
+                event=EventType.INTERVIEW,
+                detail=detail[:2000],
+            )
+        )
+
+    def _publish(self, message: BaseModel) -> None:
+        """QoS 1; paho keeps it and sends it after a reconnect if the broker is away, so a
+        missing PUBACK is worth a warning, not the end of the interview."""
+        try:
+            self.bus.publish_message(message).wait(self.resend_every)
+        except MqttError as exc:
+            logger.warning("interview: %s", exc)
+
+
+def _exchange(
+    index: int, question: str, ack: CommandAck | None, asked_at: float, now: float
+) -> Exchange:
+    if ack is None:
+        return Exchange(index=index, question=question, answer=None,
+                        note="no answer from the suit", asked_at=asked_at, answered_at=None)
+    if not ack.accepted:
+        return Exchange(index=index, question=question, answer=None,
+                        note=f"the suit refused: {ack.reason}", asked_at=asked_at,
+                        answered_at=now)
+    return Exchange(index=index, question=question, answer=ack.reason or None,
+                    note="" if ack.reason else "the suit answered nothing",
+                    asked_at=asked_at, answered_at=now)

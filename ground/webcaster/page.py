@@ -1,0 +1,154 @@
+"""The webcast page: one self-contained HTML document, no build step and no CDN.
+
+It opens an ``EventSource`` on ``stream`` and draws what the server sends: a snapshot first
+(so a reconnecting page redraws from scratch and shows nothing twice), then commentary lines,
+mission and phase, figures, alerts and events as they come. Text from the bus is only ever set
+with ``textContent``: a commentary line is data, never markup.
+"""
+
+from __future__ import annotations
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>MarsY live</title>
+<style>
+  :root { color-scheme: dark; --bg: #0b0f17; --panel: #151b27; --dim: #8a94a6; --hot: #ff5d5d;
+          --warn: #ffc14d; --ok: #4dd08a; }
+  * { box-sizing: border-box; }
+  body { margin: 0; background: var(--bg); color: #e8ecf3;
+         font: 15px/1.4 system-ui, sans-serif; }
+  header { display: flex; gap: 1.5rem; align-items: baseline; padding: .8rem 1.2rem;
+           background: var(--panel); border-bottom: 1px solid #222b3a; flex-wrap: wrap; }
+  header h1 { font-size: 1.1rem; margin: 0; letter-spacing: .08em; }
+  header .item { color: var(--dim); }
+  header .item b { color: #fff; font-weight: 600; text-transform: uppercase; }
+  header #mission { text-transform: none; }
+  #status { margin-left: auto; font-size: .85rem; padding: .1rem .6rem; border-radius: 1rem;
+            border: 1px solid var(--dim); }
+  #status.live { color: var(--ok); border-color: var(--ok); }
+  #status.down { color: var(--warn); border-color: var(--warn); }
+  #figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr));
+             gap: .8rem; padding: 1rem 1.2rem 0; }
+  .figure { background: var(--panel); border-radius: .5rem; padding: .6rem .9rem; }
+  .figure .label { color: var(--dim); font-size: .8rem; text-transform: uppercase; }
+  .figure .value { font-size: 1.6rem; font-variant-numeric: tabular-nums; }
+  main { display: grid; grid-template-columns: 2fr 1fr; gap: 1rem; padding: 1rem 1.2rem; }
+  section { background: var(--panel); border-radius: .5rem; padding: .6rem .9rem;
+            margin-bottom: 1rem; }
+  h2 { font-size: .8rem; color: var(--dim); text-transform: uppercase; margin: .2rem 0 .6rem; }
+  ol, ul { list-style: none; margin: 0; padding: 0; }
+  #lines { max-height: 60vh; overflow-y: auto; }
+  .line { padding: .25rem 0; border-bottom: 1px solid #1e2636; }
+  .line time, #events time { color: var(--dim); font-size: .8rem; margin-right: .5rem;
+                             font-variant-numeric: tabular-nums; }
+  .line .speaker { font-weight: 600; margin-right: .5rem; }
+  .line.host .speaker { color: #7fb2ff; }
+  #alerts li { padding: .25rem .4rem; margin-bottom: .3rem; border-left: 3px solid var(--warn); }
+  #alerts li.red { border-color: var(--hot); color: var(--hot); }
+  #alerts:empty::after { content: "none"; color: var(--dim); }
+  #events li { padding: .15rem 0; }
+  @media (max-width: 700px) { main { grid-template-columns: 1fr; } }
+</style>
+</head>
+<body>
+<header>
+  <h1>MARSY LIVE</h1>
+  <span class="item">mission <b id="mission">-</b></span>
+  <span class="item">state <b id="state">-</b></span>
+  <span class="item">phase <b id="phase">-</b></span>
+  <span id="status">connecting</span>
+</header>
+<div id="figures"></div>
+<main>
+  <section><h2>Commentary</h2><ol id="lines"></ol></section>
+  <div>
+    <section><h2>Alerts</h2><ul id="alerts"></ul></section>
+    <section><h2>Events</h2><ol id="events"></ol></section>
+  </div>
+</main>
+<script>
+"use strict";
+const $ = (id) => document.getElementById(id);
+const MAX_LINES = 300;
+const FORMATS = {  // by the unit symbol of the parameter dictionary
+  "m": (v) => Math.abs(v) >= 10000 ? (v / 1000).toFixed(1) + " km" : v.toFixed(0) + " m",
+  "m/s": (v) => v.toFixed(0) + " m/s",
+  "/min": (v) => v.toFixed(0) + " bpm",
+  "1": (v) => v.toFixed(2) + " g",
+};
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+function clock(ts) { return new Date(ts * 1000).toISOString().substring(11, 19); }
+function words(name) { return (name || "-").replaceAll("_", " "); }
+function figure(f) {
+  if (f.value === null) return "-";
+  const format = FORMATS[f.unit];
+  return format ? format(f.value) : f.value + " " + f.unit;
+}
+function setStatus(text, cls) { const s = $("status"); s.textContent = text; s.className = cls; }
+
+function addLine(line) {
+  const item = el("li", line.speaker === "webcast" ? "line host" : "line");
+  item.append(el("time", null, clock(line.ts)), el("span", "speaker", line.speaker),
+              el("span", "text", line.text));
+  const list = $("lines");
+  list.append(item);
+  while (list.children.length > MAX_LINES) list.firstElementChild.remove();
+  list.scrollTop = list.scrollHeight;
+}
+function addEvent(event) {
+  const item = el("li");
+  item.append(el("time", null, clock(event.ts)),
+              el("span", null, words(event.event) + " (" + event.source + ")"));
+  if (event.detail) item.title = event.detail;
+  $("events").prepend(item);
+}
+function showMission(m) {
+  $("mission").textContent = m.mission_id || "none";
+  $("state").textContent = words(m.state);
+  $("phase").textContent = words(m.phase);
+}
+function showFigures(data) {
+  $("figures").replaceChildren(...data.figures.map((f) => {
+    const tile = el("div", "figure");
+    tile.dataset.key = f.key;
+    tile.title = f.description;
+    tile.append(el("div", "label", words(f.name)), el("div", "value", figure(f)));
+    return tile;
+  }));
+}
+function showAlerts(data) {
+  $("alerts").replaceChildren(...data.alerts.map((a) => el(
+    "li", a.severity, a.device + " " + words(a.parameter || a.rule) + ": " + a.message)));
+}
+
+const source = new EventSource("stream");
+source.onopen = () => setStatus("live", "live");
+source.onerror = () => setStatus("reconnecting", "down");
+source.addEventListener("snapshot", (e) => {
+  const s = JSON.parse(e.data);
+  showMission(s);
+  $("lines").replaceChildren();
+  s.lines.forEach(addLine);
+  $("events").replaceChildren();
+  s.events.forEach(addEvent);
+  showFigures(s);
+  showAlerts(s);
+});
+source.addEventListener("line", (e) => addLine(JSON.parse(e.data)));
+source.addEventListener("mission", (e) => showMission(JSON.parse(e.data)));
+source.addEventListener("figures", (e) => showFigures(JSON.parse(e.data)));
+source.addEventListener("alerts", (e) => showAlerts(JSON.parse(e.data)));
+source.addEventListener("event", (e) => addEvent(JSON.parse(e.data)));
+</script>
+</body>
+</html>
+"""

@@ -1,0 +1,201 @@
+"""The webcaster on a real broker: the event stream, the interview and its transcript.
+
+The suit here is a real MQTT client answering as the ``suit`` user (fast and in our hands);
+``test_suit_interview.py`` runs the real suit agent.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ground.webcaster.interview import HOST, QUESTIONS, command_id
+from marsy.local import LocalMosquitto
+from marsy.mqtt import MqttBus
+from marsy.protocol import Channel, EventType, FlightPhase
+from tests.ground.webcaster.conftest import EventStream, FakeSuit, MakeWebcaster
+from tests.ground.webcaster.messages import alert, event, line, rocket, status, vitals
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.integration
+
+ASKED = QUESTIONS[EventType.PAYLOAD_DETACHED]
+
+
+def get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        return json.load(answer)
+
+
+def test_what_is_published_on_the_bus_appears_on_the_stream(
+    broker: LocalMosquitto,
+    make_webcaster: MakeWebcaster,
+    bus_factory: Callable[..., MqttBus],
+) -> None:
+    webcaster = make_webcaster(broker)
+    stream = EventStream(webcaster.http.port).start()
+    wait_for(lambda: stream.of("snapshot"), 5, "the snapshot")
+    assert stream.first_bytes.startswith(b":"), "the stream must open with a comment at once"
+    assert stream.first_byte_after is not None and stream.first_byte_after < 1.0
+
+    command = bus_factory(broker, "command")
+    command.start()
+    command.publish_message(status("m1", FlightPhase.PAD)).wait()
+    command.publish_message(line("T minus 10, all systems go")).wait()
+    stream.wait_line("T minus 10, all systems go")
+    assert stream.of("snapshot")[-1]["mission_id"] == "m1"
+
+    launchpad = bus_factory(broker, "launchpad")
+    launchpad.start()
+    launchpad.publish(launchpad.topics.topic(Channel.WEBCAST, "launchpad"), b"{junk").wait()
+    rocket_bus, suit_bus = bus_factory(broker, "rocket"), bus_factory(broker, "suit")
+    rocket_bus.start()
+    suit_bus.start()
+    rocket_bus.publish_message(rocket(FlightPhase.MAX_Q, altitude=11_800.0, velocity=420.0)).wait()
+    suit_bus.publish_message(vitals(heart_rate=128.0, g_load=2.4)).wait()
+    rocket_bus.publish_message(event(EventType.MAX_Q)).wait()
+    calculator = bus_factory(broker, "calculator")
+    calculator.start()
+    calculator.publish_message(alert("heart_rate")).wait()
+    launchpad.publish_message(line("Max-Q, throttling down", speaker="launchpad")).wait()
+    stream.wait_line("Max-Q, throttling down")
+
+    def figures() -> dict[str, Any] | None:
+        for data in reversed(stream.of("figures")):
+            values = {f["key"]: f["value"] for f in data["figures"]}
+            if values["rocket.altitude"] is not None and values["suit.heart_rate"] is not None:
+                return values
+        return None
+
+    values = wait_for(figures, 5, "the rocket's and the suit's figures")
+    assert values is not None
+    assert values["rocket.velocity"] == 420.0 and values["suit.g_load"] == 2.4
+    assert any(m["phase"] == "max_q" for m in stream.of("mission"))
+    assert [e["event"] for e in stream.of("event")] == ["max_q"]
+    assert stream.of("alerts")[-1]["alerts"][0]["parameter"] == "heart_rate"
+    health = get(f"{webcaster.url}/health")
+    assert health["malformed"] == 1 and health["pages"] == 1
+    live = get(f"{webcaster.url}/live")
+    assert [entry["text"] for entry in live["lines"]] == [
+        "T minus 10, all systems go",
+        "Max-Q, throttling down",
+    ]
+    stream.close()
+
+    def let_go() -> bool:
+        # A hang-up is noticed when a write fails, which may take a write or two.
+        command.publish_message(line("Anyone there?")).wait()
+        return webcaster.hub.pages == 0
+
+    wait_for(let_go, 5, "the closed page to be let go", interval=0.1)
+
+
+def test_the_astronaut_is_interviewed_once_and_the_transcript_is_stored(
+    broker: LocalMosquitto,
+    make_webcaster: MakeWebcaster,
+    fake_suit: Callable[..., FakeSuit],
+    bus_factory: Callable[..., MqttBus],
+) -> None:
+    suit = fake_suit()
+    webcaster = make_webcaster(broker)
+    stream = EventStream(webcaster.http.port).start()
+    wait_for(lambda: stream.of("snapshot"), 5, "the snapshot")
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        get(f"{webcaster.url}/missions/m1/transcript")
+    assert missing.value.code == 404
+
+    rocket_bus = bus_factory(broker, "rocket")
+    rocket_bus.start()
+    suit_bus = bus_factory(broker, "suit", client_id="suit-vitals")
+    suit_bus.start()
+    suit_bus.publish_message(vitals("Ada", heart_rate=120.0)).wait()
+    wait_for(lambda: webcaster.hub.astronaut() == "Ada", 5, "the astronaut's name from vitals")
+    rocket_bus.publish_message(event(EventType.PAYLOAD_DETACHED)).wait()
+
+    def finished() -> dict[str, Any] | None:
+        try:
+            data: dict[str, Any] = get(f"{webcaster.url}/missions/m1/transcript")
+        except urllib.error.HTTPError:
+            return None
+        return data if data["finished_at"] is not None else None
+
+    transcript = wait_for(finished, 15, "the finished transcript")
+    assert transcript is not None
+    assert transcript["astronaut"] == "Ada" and transcript["trigger"] == "payload_detached"
+    assert [x["question"] for x in transcript["exchanges"]] == list(ASKED)
+    assert [x["answer"] for x in transcript["exchanges"]] == [
+        suit.answers[command_id("m1", i)] for i in range(len(ASKED))
+    ]
+    assert [c.text for c in suit.commands] == list(ASKED)
+    for exchange in transcript["exchanges"]:
+        asked = stream.wait_line(exchange["question"])
+        answered = stream.wait_line(exchange["answer"])
+        assert (asked["speaker"], answered["speaker"]) == (HOST, "Ada")
+        assert asked["source"] == answered["source"] == "webcaster"
+    announced = wait_for(
+        lambda: [e for e in stream.of("event") if e["event"] == "interview"],
+        5,
+        "the interview event on the bus",
+    )
+    assert announced[0]["source"] == "webcaster"
+    assert announced[0]["detail"].startswith("Ada answered 3 of 3 questions")
+
+    # A second trigger, a redelivery, a restart: none of them asks again.
+    rocket_bus.publish_message(event(EventType.CAPSULE_LANDED)).wait()
+    wait_for(lambda: webcaster.interviewer.stats.skipped == 1, 5, "the landing to be skipped")
+    webcaster.stop()
+    again = make_webcaster(broker)
+    rocket_bus.publish_message(event(EventType.PAYLOAD_DETACHED)).wait()
+    wait_for(lambda: again.interviewer.stats.skipped == 1, 5, "the repeat to be skipped")
+    assert again.interviewer.stats.started == again.interviewer.stats.resumed == 0
+    assert len(suit.commands) == len(ASKED)
+    assert get(f"{again.url}/missions/m1/transcript") == transcript
+    stream.close()
+
+
+def test_an_interview_cut_short_resumes_after_a_restart(
+    broker: LocalMosquitto,
+    make_webcaster: MakeWebcaster,
+    fake_suit: Callable[..., FakeSuit],
+    bus_factory: Callable[..., MqttBus],
+) -> None:
+    suit = fake_suit(answering=False)
+    webcaster = make_webcaster(broker, resend_every=0.2)
+    rocket_bus = bus_factory(broker, "rocket")
+    rocket_bus.start()
+    rocket_bus.publish_message(event(EventType.CAPSULE_LANDED, mission="m7")).wait()
+    wait_for(lambda: len(suit.commands) >= 2, 10, "the first question, sent and resent")
+    assert {c.command_id for c in suit.commands} == {command_id("m7", 0)}
+    webcaster.stop()  # mid-question: nothing answered yet
+
+    suit.answering.set()
+    again = make_webcaster(broker, resend_every=0.2)
+    assert again.interviewer.stats.resumed == 1
+    wait_for(lambda: again.interviewer.stats.finished == 1, 10, "the resumed interview")
+    transcript = again.store.transcript("m7")
+    assert transcript is not None and transcript.finished
+    assert transcript.astronaut == "astronaut"  # no vitals seen: the generic name
+    assert [x.question for x in transcript.exchanges] == list(QUESTIONS[EventType.CAPSULE_LANDED])
+    assert all(x.answer for x in transcript.exchanges)
+
+
+def test_an_interview_moves_on_when_the_suit_is_silent(
+    broker: LocalMosquitto,
+    make_webcaster: MakeWebcaster,
+    bus_factory: Callable[..., MqttBus],
+) -> None:
+    webcaster = make_webcaster(broker, answer_timeout=0.3, resend_every=0.1)
+    rocket_bus = bus_factory(broker, "rocket")
+    rocket_bus.start()
+    rocket_bus.publish_message(event(EventType.PAYLOAD_DETACHED, mission="m9")).wait()
+    wait_for(lambda: webcaster.interviewer.stats.finished == 1, 10, "the interview to end")
+    transcript = webcaster.store.transcript("m9")
+    assert transcript is not None
+    assert [x.answer for x in transcript.exchanges] == [None] * len(ASKED)
+    assert {x.note for x in transcript.exchanges} == {"no answer from the suit"}
+    assert webcaster.interviewer.stats.unanswered == len(ASKED)

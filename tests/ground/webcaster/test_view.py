@@ -1,0 +1,121 @@
+"""The live view and its stream, without a broker or a server."""
+
+from __future__ import annotations
+
+import json
+
+from ground.webcaster.stream import KEEPALIVE, OPENING, Hub, encode
+from ground.webcaster.view import KEY_FIGURES, LiveView, StreamEvent, Update
+from marsy.protocol import EventType, FlightPhase
+from tests.ground.webcaster.messages import alert, event, line, rocket, status, vitals
+
+
+def figure_values(update: Update) -> dict[str, float | None]:
+    return {f["key"]: f["value"] for f in update.data["figures"]}
+
+
+def test_commentary_lines_are_kept_and_sent() -> None:
+    view = LiveView(history=2)
+    for text in ("T minus 10", "Ignition", "Lift-off"):
+        [update] = view.apply(line(text))
+        assert update.event is StreamEvent.LINE and update.data["text"] == text
+    assert [entry["text"] for entry in view.snapshot()["lines"]] == ["Ignition", "Lift-off"]
+
+
+def test_figures_come_from_the_dictionary_and_are_taken_when_changed() -> None:
+    view = LiveView()
+    assert [f["key"] for f in view.snapshot()["figures"]] == [p.key for p in KEY_FIGURES]
+    assert view.take_figures() is None
+    assert view.apply(rocket(FlightPhase.PAD, altitude=12.0, velocity=0.0, throttle=0.0)) == [
+        Update(StreamEvent.MISSION, {"mission_id": None, "state": None, "phase": "pad"})
+    ]
+    assert view.apply(vitals(heart_rate=131.0, g_load=3.2, spo2=98.0)) == []
+    update = view.take_figures()
+    assert update is not None
+    assert figure_values(update) == {
+        "rocket.altitude": 12.0,
+        "rocket.velocity": 0.0,
+        "suit.heart_rate": 131.0,
+        "suit.g_load": 3.2,
+    }
+    assert view.take_figures() is None
+    assert view.astronaut == "Thomas"
+
+
+def test_the_rockets_phase_moves_the_page_and_a_new_mission_starts_afresh() -> None:
+    view = LiveView()
+    [first] = view.apply(status("m1", FlightPhase.PAD))
+    assert first.event is StreamEvent.SNAPSHOT and first.data["mission_id"] == "m1"
+    assert view.apply(status("m1", FlightPhase.PAD)) == []
+    [phase] = view.apply(rocket(FlightPhase.MAX_Q, altitude=11_000.0))
+    assert phase.data["phase"] == FlightPhase.MAX_Q
+    assert view.apply(rocket(FlightPhase.MAX_Q, altitude=11_500.0)) == []
+    view.apply(alert())
+    view.apply(event(EventType.MAX_Q))
+    view.apply(line("Max-Q"))
+    [fresh] = view.apply(status("m2", FlightPhase.PAD))
+    assert fresh.event is StreamEvent.SNAPSHOT
+    assert fresh.data["alerts"] == [] and fresh.data["events"] == []
+    assert all(f["value"] is None for f in fresh.data["figures"])
+    assert [entry["text"] for entry in fresh.data["lines"]] == ["Max-Q"]
+
+
+def test_alerts_are_the_active_ones() -> None:
+    view = LiveView()
+    [raised] = view.apply(alert("heart_rate"))
+    assert [a["parameter"] for a in raised.data["alerts"]] == ["heart_rate"]
+    view.apply(alert("g_load"))
+    [cleared] = view.apply(alert("heart_rate", cleared=True))
+    assert [a["parameter"] for a in cleared.data["alerts"]] == ["g_load"]
+    assert view.apply(alert("heart_rate", cleared=True)) == []
+
+
+def test_an_event_is_one_compact_sse_message() -> None:
+    encoded = encode(Update(StreamEvent.LINE, {"text": "two\nlines", "speaker": "x"}))
+    head, data, end = encoded.split(b"\n", 2)
+    assert head == b"event: line"
+    assert json.loads(data.removeprefix(b"data: "))["text"] == "two\nlines"
+    assert end == b"\n"
+
+
+def test_the_stream_opens_at_once_with_a_comment_then_the_snapshot() -> None:
+    hub = Hub(LiveView(), keepalive=0.05)
+    hub.apply(line("already said"))
+    stream = hub.stream()
+    assert next(stream) == OPENING and OPENING.startswith(b":")
+    snapshot = next(stream)
+    assert snapshot.startswith(b"event: snapshot\n") and b"already said" in snapshot
+    assert next(stream) == KEEPALIVE
+    hub.apply(line("new"))
+    assert next(stream).startswith(b"event: line\n")
+    assert hub.pages == 1
+    hub.close()
+    assert list(stream) == []
+    assert hub.pages == 0
+
+
+def test_figures_are_sent_at_their_own_pace() -> None:
+    now = [0.0]
+    hub = Hub(LiveView(), figure_interval=0.25, monotonic=lambda: now[0])
+    page = hub.subscribe()
+    assert page.next(0) is not None  # the snapshot
+    hub.apply(rocket(altitude=100.0))
+    hub.apply(rocket(altitude=200.0))
+    sent = [u for u in iter(lambda: page.next(0), None) if u.event is StreamEvent.FIGURES]
+    assert [figure_values(u)["rocket.altitude"] for u in sent] == [100.0]
+    now[0] = 0.3
+    hub.flush()  # the trailing value goes out even if nothing new arrives
+    [latest] = [u for u in iter(lambda: page.next(0), None) if u.event is StreamEvent.FIGURES]
+    assert figure_values(latest)["rocket.altitude"] == 200.0
+
+
+def test_a_page_that_falls_behind_is_cut_off_not_buffered_forever() -> None:
+    hub = Hub(LiveView(), queue_size=3)
+    slow, fast = hub.subscribe(), hub.subscribe()
+    for text in ("a", "b", "c"):
+        hub.apply(line(text))
+        assert fast.next(0) is not None
+    assert slow.closed and hub.stats.pages_cut_off == 1
+    assert hub.pages == 1
+    drained = list(iter(lambda: slow.next(0), None))
+    assert [u.event for u in drained] == [StreamEvent.SNAPSHOT, StreamEvent.LINE, StreamEvent.LINE]
