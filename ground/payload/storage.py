@@ -1,0 +1,101 @@
+"""The payload service's second job: satellite telemetry into InfluxDB ``payload``.
+
+Satellite data are payload data, and one writer per series: the telemetry ingest leaves them
+alone and this recorder is their only writer. It is the durable ingest recorder of
+:mod:`ground.ingest` (acknowledged to the broker only once written or fsynced to its spool,
+ordered replay after an InfluxDB outage, a ledger of sequence numbers, dead letters), run here
+beside the detach logic with its own MQTT session:
+
+- its own client id, so the broker keeps a queue of satellite telemetry for it alone, and a
+  backlog there (InfluxDB down, a slow disk) never delays a detach order, nor a detach order
+  blocked on the rocket delays an acknowledgement;
+- no presence of its own: the service's bus connection stands for ``payload``;
+- its own state folder (spool and ledger), ``{state_dir}/payload-recorder``.
+
+It does not need the telemetry service, nor the detach logic, to be running.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ground.influx.http import InfluxHttp
+from ground.influx.schema import PAYLOAD_DEVICES, database_for, point_line
+from ground.influx.writer import BatchWriter
+from ground.ingest.ledger import Ledger
+from ground.ingest.recorder import Recorder, Route
+from ground.ingest.service import keep_databases
+from ground.ingest.spool import Spool
+from marsy.mqtt import MqttBus
+from marsy.protocol import Channel, DeviceTelemetry, Message, Service, Topics
+from marsy.settings import GroundSettings, InfluxSettings
+
+NAME = str(Service.PAYLOAD)
+CLIENT_ID = "marsy-payload-recorder"
+STATE = "payload-recorder"
+
+
+def satellite_route(settings: InfluxSettings) -> Route:
+    """Satellite telemetry to the payload database; everything else is not stored here."""
+
+    def route(message: Message) -> tuple[str, str] | None:
+        if isinstance(message, DeviceTelemetry) and message.device in PAYLOAD_DEVICES:
+            return database_for(message.device, settings), point_line(message)
+        return None
+
+    return route
+
+
+def satellite_filters(topics: Topics) -> list[str]:
+    return [topics.topic(Channel.TELEMETRY, device) for device in sorted(PAYLOAD_DEVICES)]
+
+
+class SatelliteStorage:
+    """:meth:`start`, then :meth:`stop`; :meth:`health` is the recorder's."""
+
+    def __init__(self, settings: GroundSettings, *, client_id: str = CLIENT_ID) -> None:
+        influx = settings.influx
+        self.http = InfluxHttp(
+            influx.url, username=influx.username, password=influx.password, timeout=influx.timeout
+        )
+        state = settings.state_dir / STATE
+        clock = settings.clock.clock()
+        bus = MqttBus(settings.mqtt, client_id, clock=clock)
+        writer = BatchWriter(
+            self.http,
+            batch_size=influx.batch_size,
+            flush_interval=influx.flush_interval,
+            spool=Spool(state / "spool"),
+        )
+        # Named after the service: its dead letters go where the broker lets ``payload`` write.
+        self.recorder = Recorder(
+            NAME,
+            bus,
+            writer,
+            Ledger(state / "ledger.db"),
+            satellite_route(influx),
+            satellite_filters(settings.mqtt.topics),
+            clock,
+        )
+        self.databases = [influx.payload_db]
+        self._stop = threading.Event()
+        self._creator = threading.Thread(
+            target=keep_databases,
+            args=(self.http, self.databases, self._stop),
+            name="payload-databases",
+            daemon=True,
+        )
+
+    def start(self) -> None:
+        self._creator.start()
+        self.recorder.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.recorder.stop()
+        self._creator.join(timeout=5)
+        self.http.close()
+
+    def health(self) -> dict[str, Any]:
+        return self.recorder.health()

@@ -1,0 +1,128 @@
+"""Staging's decisions, as pure functions of the flight and of the orders already given.
+
+- **Max-Q throttle-down**, only if the board did not do it: the rocket has been in its Max-Q
+  phase for ``board_grace`` seconds and its throttle still reads above ``bucket_tolerance`` →
+  THROTTLE to the bucket. Once past Max-Q (back in ascent) a bucket the ground imposed is lifted
+  again by the ground (the board keeps a commanded throttle until told otherwise).
+- **Stage separation** when first-stage propellant falls below ``separate_below`` in a phase
+  where the rocket can separate. Never while the stages are known apart (the rocket's own
+  event, or an accepted order): the rocket reports 0 % first-stage propellant once separated.
+
+Phases in which the rocket accepts a separation mirror the rocket agent's own rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ground.staging.flight import FlightView
+from ground.staging.steps import OutOfOrder, Proposal, StepSpec, require_current
+from ground.staging.store import Order, Outcome
+from marsy.protocol import CommandAction, EventType, FlightPhase
+
+SEPARATE = "separate"
+THROTTLE_DOWN = "throttle-down"
+THROTTLE_UP = "throttle-up"
+
+SPECS = {
+    SEPARATE: StepSpec("stage separation", EventType.STAGE_SEPARATION),
+    THROTTLE_DOWN: StepSpec("Max-Q throttle-down", EventType.THROTTLE_DOWN),
+    THROTTLE_UP: StepSpec("throttle-up after Max-Q", EventType.THROTTLE_UP),
+}
+WATCHED = frozenset({EventType.STAGE_SEPARATION})
+FIGURES = ("fuel_stage1", "throttle", "dynamic_pressure", "altitude", "velocity")
+SEPARABLE = frozenset({FlightPhase.ASCENT, FlightPhase.MAX_Q, FlightPhase.COAST})
+"""Where the rocket accepts a separation (first-stage flight, or coasting after its cut-off)."""
+
+
+class StagingCriteria(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    separate_below: float = Field(default=8.0, gt=0.0, lt=100.0)
+    """% first-stage propellant under which the stages separate (the MarsY specification)."""
+    bucket_throttle: float = Field(default=80.0, ge=40.0, le=100.0)
+    """% throttle through Max-Q: "the speed is reduced by 20 %" (40 %: the engines' floor)."""
+    bucket_tolerance: float = Field(default=85.0, gt=0.0, le=100.0)
+    """% throttle above which, in Max-Q, the board has not throttled down."""
+    board_grace: float = Field(default=1.0, ge=0.0)
+    """Mission seconds the board gets to throttle itself once in Max-Q."""
+    full_throttle: float = Field(default=100.0, gt=0.0, le=100.0)
+
+
+def separated(view: FlightView, orders: Mapping[str, Order]) -> bool:
+    """The stages are known apart: the rocket said so, or accepted our order."""
+    order = orders.get(SEPARATE)
+    return EventType.STAGE_SEPARATION in view.milestones or (
+        order is not None and order.outcome is Outcome.ACCEPTED
+    )
+
+
+def propose(
+    view: FlightView, orders: Mapping[str, Order], criteria: StagingCriteria
+) -> list[Proposal]:
+    """The orders due now (the caller places each at most once per mission)."""
+    rocket = view.rocket
+    if rocket is None or separated(view, orders):
+        return []
+    due: list[Proposal] = []
+    fuel = rocket.values.get("fuel_stage1")
+    throttle = rocket.values.get("throttle")
+    if (
+        rocket.phase is FlightPhase.MAX_Q
+        and throttle is not None
+        and throttle > criteria.bucket_tolerance
+        and rocket.ts - rocket.phase_since >= criteria.board_grace
+    ):
+        due.append(
+            Proposal(
+                THROTTLE_DOWN,
+                CommandAction.THROTTLE,
+                f"Max-Q and the board still at {throttle:.0f} % throttle",
+                level=criteria.bucket_throttle,
+            )
+        )
+    down = orders.get(THROTTLE_DOWN)
+    if (
+        down is not None
+        and down.outcome is Outcome.ACCEPTED
+        and rocket.phase is FlightPhase.ASCENT
+        and (throttle is None or throttle < criteria.full_throttle - 1.0)
+    ):
+        due.append(
+            Proposal(
+                THROTTLE_UP,
+                CommandAction.THROTTLE,
+                "past Max-Q",
+                level=criteria.full_throttle,
+            )
+        )
+    if rocket.phase in SEPARABLE and fuel is not None and fuel < criteria.separate_below:
+        due.append(
+            Proposal(
+                SEPARATE,
+                CommandAction.SEPARATE,
+                f"first-stage propellant at {fuel:.1f} % (below {criteria.separate_below:g} %)",
+            )
+        )
+    return due
+
+
+def manual_separation(
+    view: FlightView, orders: Mapping[str, Order], mission_id: str, reason: str
+) -> Proposal:
+    """An operator's separation order, if the flight allows it; :class:`OutOfOrder` says why
+    not."""
+    require_current(view, mission_id)
+    if separated(view, orders):
+        raise OutOfOrder("the stages are already separated")
+    order = orders.get(SEPARATE)
+    if order is not None and order.outcome is Outcome.PENDING:
+        raise OutOfOrder(f"stage separation already ordered ({order.command_id}), awaiting the ack")
+    rocket = view.rocket
+    if rocket is None:
+        raise OutOfOrder(f"no rocket telemetry yet for mission {mission_id}")
+    if rocket.phase not in SEPARABLE:
+        raise OutOfOrder(f"no stage separation in phase {rocket.phase}")
+    return Proposal(SEPARATE, CommandAction.SEPARATE, f"manual order: {reason}")

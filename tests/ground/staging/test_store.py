@@ -1,0 +1,79 @@
+"""The order store: an attempt is placed once, keeps its first answer, survives a reopen; and
+command ids are the same for the same step of the same mission."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ground.staging.store import AUTO, Order, OrderStore, Outcome, command_id
+from marsy.protocol import CommandAction, Device, EventType
+
+T0 = 1_800_000_000.0
+
+
+def separation(mission: str = "M1", attempt: int = 1) -> Order:
+    return Order(
+        mission_id=mission,
+        step="separate",
+        attempt=attempt,
+        command_id=command_id("staging", "separate", mission, attempt),
+        device=Device.ROCKET,
+        action=CommandAction.SEPARATE,
+        origin=AUTO,
+        why="first-stage propellant at 7.9 %",
+        ordered_at=T0,
+    )
+
+
+def test_command_ids_are_derived_from_service_step_mission_and_attempt() -> None:
+    assert command_id("staging", "separate", "M1") == "staging-separate-M1"
+    assert command_id("staging", "separate", "M1", 2) == "staging-separate-M1-a2"
+    long_mission = "M" + "x" * 63
+    first = command_id("payload", "detach", long_mission)
+    assert first == command_id("payload", "detach", long_mission)
+    assert first != command_id("payload", "detach", "M" + "y" * 63)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", command_id("payload", "detach", long_mission, 3))
+
+
+def test_an_attempt_is_placed_once_and_keeps_its_first_answer(tmp_path: Path) -> None:
+    store = OrderStore(tmp_path / "orders.db")
+    order = separation()
+    assert store.place(order)
+    assert not store.place(order.model_copy(update={"origin": "operator"}))
+    accepted = store.settle(order, Outcome.ACCEPTED, "stage separation", T0 + 1)
+    assert (accepted.outcome, accepted.answer, accepted.answered_at) == (
+        Outcome.ACCEPTED,
+        "stage separation",
+        T0 + 1,
+    )
+    again = store.settle(order, Outcome.REFUSED, "already separated", T0 + 2)
+    assert again == accepted
+    store.close()
+
+    reopened = OrderStore(tmp_path / "orders.db")
+    assert reopened.orders("M1") == [accepted]
+    assert reopened.orders("M2") == []
+    reopened.close()
+
+
+def test_pending_orders_of_other_missions_are_abandoned(tmp_path: Path) -> None:
+    store = OrderStore(tmp_path / "orders.db")
+    store.place(separation("M1"))
+    store.place(separation("M2"))
+    (abandoned,) = store.abandon_others("M2", T0 + 5)
+    assert abandoned.mission_id == "M1"
+    (old,) = store.orders("M1")
+    assert old.outcome is Outcome.ABANDONED
+    assert old.answer == "mission M2 started before an answer came"
+    assert [o.outcome for o in store.orders("M2")] == [Outcome.PENDING]
+    store.close()
+
+
+def test_milestones_are_noted_once_per_mission(tmp_path: Path) -> None:
+    store = OrderStore(tmp_path / "orders.db")
+    assert store.note("M1", EventType.STAGE_SEPARATION, "rocket", T0 + 120, "booster away")
+    assert not store.note("M1", EventType.STAGE_SEPARATION, "rocket", T0 + 121, "again")
+    assert store.milestones("M1") == {EventType.STAGE_SEPARATION: T0 + 120}
+    assert store.milestones("M2") == {}
+    store.close()
