@@ -23,22 +23,38 @@ logger = logging.getLogger(__name__)
 
 
 def build_recorder(
-    name: str, settings: GroundSettings, route: Route, filters: list[str]
+    name: str,
+    settings: GroundSettings,
+    route: Route,
+    filters: list[str],
+    *,
+    client_id: str | None = None,
+    presence: bool = True,
+    state: str | None = None,
 ) -> tuple[Recorder, InfluxHttp]:
+    """A recorder named ``name`` (its dead letters go to ``deadletter/<name>``), connecting as
+    ``client_id`` (default ``marsy-<name>``), keeping its spool and ledger in
+    ``state_dir/<state>`` (default ``<name>``). A recorder beside another connection of the
+    same service takes ``presence=False``: that one stands for the service."""
     influx = settings.influx
     http = InfluxHttp(
         influx.url, username=influx.username, password=influx.password, timeout=influx.timeout
     )
-    state = settings.state_dir / name
+    folder = settings.state_dir / (state or name)
     clock = settings.clock.clock()
-    bus = MqttBus(settings.mqtt, f"marsy-{name}", presence=name, clock=clock)
+    bus = MqttBus(
+        settings.mqtt,
+        client_id or f"marsy-{name}",
+        presence=name if presence else None,
+        clock=clock,
+    )
     writer = BatchWriter(
         http,
         batch_size=influx.batch_size,
         flush_interval=influx.flush_interval,
-        spool=Spool(state / "spool"),
+        spool=Spool(folder / "spool"),
     )
-    recorder = Recorder(name, bus, writer, Ledger(state / "ledger.db"), route, filters, clock)
+    recorder = Recorder(name, bus, writer, Ledger(folder / "ledger.db"), route, filters, clock)
     return recorder, http
 
 

@@ -18,8 +18,8 @@ from flask import Flask, g
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from ground.payload.rules import DetachCriteria, manual_detach
-from ground.staging.steps import OutOfOrder, Status, Steps
-from ground.staging.store import Order, Outcome
+from ground.steering.steps import OutOfOrder, Status, Steps
+from ground.steering.store import Order, Outcome
 from ground.web import Api, ApiError, body
 from marsy.protocol.messages import MissionId
 from marsy.settings import GroundSettings

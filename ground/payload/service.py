@@ -20,10 +20,10 @@ from ground.payload.app import create_app
 from ground.payload.rules import FIGURES, SPECS, WATCHED, DetachCriteria, propose
 from ground.payload.storage import CLIENT_ID, SatelliteStorage
 from ground.runtime import GroundBus
-from ground.staging.config import load_criteria
-from ground.staging.steering import Steering
-from ground.staging.steps import Steps
-from ground.staging.store import OrderStore
+from ground.steering.config import load_criteria
+from ground.steering.steering import Steering
+from ground.steering.steps import Steps
+from ground.steering.store import OrderStore
 from ground.web import HttpServer
 from marsy.protocol import Device, EventType, Service
 from marsy.settings import GroundSettings

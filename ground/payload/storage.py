@@ -20,14 +20,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ground.influx.http import InfluxHttp
 from ground.influx.schema import PAYLOAD_DEVICES, database_for, point_line
-from ground.influx.writer import BatchWriter
-from ground.ingest.ledger import Ledger
-from ground.ingest.recorder import Recorder, Route
-from ground.ingest.service import keep_databases
-from ground.ingest.spool import Spool
-from marsy.mqtt import MqttBus
+from ground.ingest.recorder import Route
+from ground.ingest.service import build_recorder, keep_databases
 from marsy.protocol import Channel, DeviceTelemetry, Message, Service, Topics
 from marsy.settings import GroundSettings, InfluxSettings
 
@@ -56,27 +51,15 @@ class SatelliteStorage:
 
     def __init__(self, settings: GroundSettings, *, client_id: str = CLIENT_ID) -> None:
         influx = settings.influx
-        self.http = InfluxHttp(
-            influx.url, username=influx.username, password=influx.password, timeout=influx.timeout
-        )
-        state = settings.state_dir / STATE
-        clock = settings.clock.clock()
-        bus = MqttBus(settings.mqtt, client_id, clock=clock)
-        writer = BatchWriter(
-            self.http,
-            batch_size=influx.batch_size,
-            flush_interval=influx.flush_interval,
-            spool=Spool(state / "spool"),
-        )
         # Named after the service: its dead letters go where the broker lets ``payload`` write.
-        self.recorder = Recorder(
+        self.recorder, self.http = build_recorder(
             NAME,
-            bus,
-            writer,
-            Ledger(state / "ledger.db"),
+            settings,
             satellite_route(influx),
             satellite_filters(settings.mqtt.topics),
-            clock,
+            client_id=client_id,
+            presence=False,
+            state=STATE,
         )
         self.databases = [influx.payload_db]
         self._stop = threading.Event()

@@ -17,8 +17,8 @@ from flask import Flask, g
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from ground.staging.rules import manual_separation
-from ground.staging.steps import OutOfOrder, Status, Steps
-from ground.staging.store import Order, Outcome
+from ground.steering.steps import OutOfOrder, Status, Steps
+from ground.steering.store import Order, Outcome
 from ground.web import Api, ApiError, body
 from marsy.protocol.messages import MissionId
 from marsy.settings import GroundSettings

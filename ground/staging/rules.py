@@ -17,9 +17,9 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ground.staging.flight import FlightView
-from ground.staging.steps import OutOfOrder, Proposal, StepSpec, require_current
-from ground.staging.store import Order, Outcome
+from ground.steering.flight import FlightView
+from ground.steering.steps import OutOfOrder, Proposal, StepSpec, require_current
+from ground.steering.store import Order, Outcome
 from marsy.protocol import CommandAction, EventType, FlightPhase
 
 SEPARATE = "separate"

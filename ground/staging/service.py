@@ -14,11 +14,11 @@ from typing import Any
 
 from ground.runtime import GroundBus
 from ground.staging.app import create_app
-from ground.staging.config import load_criteria
 from ground.staging.rules import FIGURES, SPECS, WATCHED, StagingCriteria, propose
-from ground.staging.steering import Steering
-from ground.staging.steps import Steps
-from ground.staging.store import OrderStore
+from ground.steering.config import load_criteria
+from ground.steering.steering import Steering
+from ground.steering.steps import Steps
+from ground.steering.store import OrderStore
 from ground.web import HttpServer
 from marsy.protocol import Device, EventType, Service
 from marsy.settings import GroundSettings

@@ -14,12 +14,12 @@ from flask import Flask
 
 from ground.payload.app import create_app
 from ground.payload.rules import FIGURES, NOT_STAGED, WATCHED, DetachCriteria, propose
-from ground.staging.steps import Steps
-from ground.staging.store import Order, OrderStore, Outcome
+from ground.steering.steps import Steps
+from ground.steering.store import Order, OrderStore, Outcome
 from marsy.clock import MissionClock
 from marsy.protocol import CommandAction, EventType, FlightPhase
 from marsy.settings import GroundSettings
-from tests.ground.staging.messages import ack, event, rocket, status
+from tests.ground.steering.messages import ack, event, rocket, status
 from tests.waiting import wait_for
 
 TOKENS = {"operator": "op-secret"}

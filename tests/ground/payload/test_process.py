@@ -18,8 +18,8 @@ from marsy.local import LocalInfluxd, LocalMosquitto
 from marsy.mqtt import MqttBus, Pending
 from marsy.protocol import CommandAction, Device, DeviceTelemetry, EventType, FlightPhase
 from tests.ground.conftest import Service
-from tests.ground.staging.messages import event
-from tests.ground.staging.standin import StandInRocket, announce
+from tests.ground.steering.messages import event
+from tests.ground.steering.standin import StandInRocket, announce
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration

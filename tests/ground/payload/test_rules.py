@@ -13,9 +13,9 @@ from ground.payload.rules import (
     propose,
 )
 from ground.payload.storage import satellite_filters, satellite_route
-from ground.staging.flight import FlightView, RocketSample
-from ground.staging.steps import OutOfOrder
-from ground.staging.store import AUTO, Order, Outcome
+from ground.steering.flight import FlightView, RocketSample
+from ground.steering.steps import OutOfOrder
+from ground.steering.store import AUTO, Order, Outcome
 from marsy.protocol import (
     CommandAction,
     Device,

@@ -12,12 +12,12 @@ from flask.testing import FlaskClient
 
 from ground.staging.app import create_app
 from ground.staging.rules import FIGURES, WATCHED, StagingCriteria, propose
-from ground.staging.steps import Steps
-from ground.staging.store import OrderStore
+from ground.steering.steps import Steps
+from ground.steering.store import OrderStore
 from marsy.clock import MissionClock
 from marsy.protocol import CommandAction, EventType, FlightPhase
 from marsy.settings import GroundSettings
-from tests.ground.staging.messages import ack, event, rocket, status
+from tests.ground.steering.messages import ack, event, rocket, status
 
 TOKENS = {"operator": "op-secret"}
 AUTH = {"Authorization": "Bearer op-secret"}

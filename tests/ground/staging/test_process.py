@@ -17,7 +17,7 @@ from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import CommandAction, FlightPhase
 from tests.ground.conftest import Service
-from tests.ground.staging.standin import StandInRocket, announce
+from tests.ground.steering.standin import StandInRocket, announce
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from ground.staging.flight import FlightView, RocketSample
 from ground.staging.rules import (
     SEPARATE,
     THROTTLE_DOWN,
@@ -14,8 +13,9 @@ from ground.staging.rules import (
     manual_separation,
     propose,
 )
-from ground.staging.steps import OutOfOrder
-from ground.staging.store import AUTO, Order, Outcome
+from ground.steering.flight import FlightView, RocketSample
+from ground.steering.steps import OutOfOrder
+from ground.steering.store import AUTO, Order, Outcome
 from marsy.protocol import CommandAction, Device, EventType, FlightPhase, MissionState
 
 CRITERIA = StagingCriteria()

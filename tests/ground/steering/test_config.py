@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from ground.payload.rules import DetachCriteria
-from ground.staging.config import load_criteria
 from ground.staging.rules import StagingCriteria
+from ground.steering.config import load_criteria
 from marsy.settings import SettingsError
 
 

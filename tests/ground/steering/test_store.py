@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ground.staging.store import AUTO, Order, OrderStore, Outcome, command_id
+from ground.steering.store import AUTO, Order, OrderStore, Outcome, command_id
 from marsy.protocol import CommandAction, Device, EventType
 
 T0 = 1_800_000_000.0

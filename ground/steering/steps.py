@@ -1,7 +1,7 @@
 """The core of a steering service (staging, payload): the view of the flight, the orders of the
 current mission and the rules that propose new ones. Thread-safe, no I/O but its store.
 
-The bus loop (:mod:`ground.staging.steering`) feeds it messages and sends the orders it hands
+The bus loop (:mod:`ground.steering.steering`) feeds it messages and sends the orders it hands
 out; the HTTP views read its status and place manual orders. Rules and operators both go through
 one placement under one lock, so they cannot order the same step twice between them.
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from ground.staging.flight import FlightView, RocketSample, vehicle_event
-from ground.staging.store import AUTO, Order, OrderStore, Outcome, command_id
+from ground.steering.flight import FlightView, RocketSample, vehicle_event
+from ground.steering.store import AUTO, Order, OrderStore, Outcome, command_id
 from marsy.clock import MissionClock
 from marsy.protocol import (
     CommandAck,

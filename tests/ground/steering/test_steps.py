@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from ground.staging.flight import FlightView
 from ground.staging.rules import SEPARATE, WATCHED, StagingCriteria, manual_separation, propose
-from ground.staging.steps import OutOfOrder, Proposal, Steps
-from ground.staging.store import AUTO, Order, OrderStore, Outcome
+from ground.steering.flight import FlightView
+from ground.steering.steps import OutOfOrder, Proposal, Steps
+from ground.steering.store import AUTO, Order, OrderStore, Outcome
 from marsy.clock import MissionClock
 from marsy.protocol import CommandAction, EventType, FlightPhase, MissionState
-from tests.ground.staging.messages import T0, ack, event, rocket, status
+from tests.ground.steering.messages import T0, ack, event, rocket, status
 
 
 class Clock:

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from ground.devices import NoAnswer
 from ground.runtime import GroundBus
-from ground.staging.steps import Steps, StepSpec
-from ground.staging.store import AUTO, Order, Outcome
+from ground.steering.steps import Steps, StepSpec
+from ground.steering.store import AUTO, Order, Outcome
 from marsy.protocol import Channel, Device, EventType, LogLevel, Message, MissionStatus
 
 logger = logging.getLogger(__name__)
