@@ -169,7 +169,9 @@ class Interviewer:
 
     def _spawn(self, transcript: Transcript) -> None:
         thread = threading.Thread(
-            target=self._run, args=(transcript,), name=f"interview-{transcript.mission_id}",
+            target=self._run,
+            args=(transcript,),
+            name=f"interview-{transcript.mission_id}",
             daemon=True,
         )
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
@@ -207,8 +209,11 @@ class Interviewer:
             self.store.record(mission, exchange)
         # Announced before it is marked finished: after a crash in between, the resumed
         # interview announces it again, and a duplicate event is harmless.
-        self._announce(mission, f"{name} answered {answered} of {len(transcript.questions)} "
-                                f"questions; transcript at /missions/{mission}/transcript")
+        self._announce(
+            mission,
+            f"{name} answered {answered} of {len(transcript.questions)} "
+            f"questions; transcript at /missions/{mission}/transcript",
+        )
         self.store.finish(mission, self.clock.now())
         self.stats.finished += 1
         logger.info("interview of mission %s finished", mission)
@@ -280,12 +285,28 @@ def _exchange(
     index: int, question: str, ack: CommandAck | None, asked_at: float, now: float
 ) -> Exchange:
     if ack is None:
-        return Exchange(index=index, question=question, answer=None,
-                        note="no answer from the suit", asked_at=asked_at, answered_at=None)
+        return Exchange(
+            index=index,
+            question=question,
+            answer=None,
+            note="no answer from the suit",
+            asked_at=asked_at,
+            answered_at=None,
+        )
     if not ack.accepted:
-        return Exchange(index=index, question=question, answer=None,
-                        note=f"the suit refused: {ack.reason}", asked_at=asked_at,
-                        answered_at=now)
-    return Exchange(index=index, question=question, answer=ack.reason or None,
-                    note="" if ack.reason else "the suit answered nothing",
-                    asked_at=asked_at, answered_at=now)
+        return Exchange(
+            index=index,
+            question=question,
+            answer=None,
+            note=f"the suit refused: {ack.reason}",
+            asked_at=asked_at,
+            answered_at=now,
+        )
+    return Exchange(
+        index=index,
+        question=question,
+        answer=ack.reason or None,
+        note="" if ack.reason else "the suit answered nothing",
+        asked_at=asked_at,
+        answered_at=now,
+    )

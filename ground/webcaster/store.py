@@ -176,8 +176,7 @@ class TranscriptStore:
             ids = [
                 row[0]
                 for row in self._db.execute(
-                    "SELECT mission_id FROM interview WHERE finished_at IS NULL "
-                    "ORDER BY started_at"
+                    "SELECT mission_id FROM interview WHERE finished_at IS NULL ORDER BY started_at"
                 )
             ]
         return [t for t in (self.transcript(m) for m in ids) if t is not None]

@@ -188,4 +188,3 @@ class EventStream:
             self._socket.shutdown(socket.SHUT_RDWR)
         self._socket.close()
         self._conn.close()
-
