@@ -74,27 +74,44 @@ class SuitBehaviour:
 
 def interview_answer(question: str, state: FlightState) -> str:
     """The astronaut's answer to ``question``, built from their own flight as the suit measured
-    it: peak g-load and heart rate, and when Max-Q, orbit or the ejection came."""
+    it: peak g-load and heart rate, and when Max-Q, orbit or the ejection came. A question about
+    Max-Q, or a word for the audience, gets its own answer; anything else, the whole ride."""
     times = state.event_times
+    liftoff = times.get(EventType.LIFTOFF)
+    asked = question.lower()
+    peak_g = state.peaks.get("g_load")
+    peak_hr = state.peaks.get("heart_rate")
+    if not state.peaks and not times:
+        return "Ask me again once we have flown."
+    if "max-q" in asked or "max q" in asked:
+        if liftoff is None or EventType.MAX_Q not in times:
+            return "We never got that far: there was no Max-Q on this flight for me."
+        return (
+            f"Max-Q came {times[EventType.MAX_Q] - liftoff:.0f} s after lift-off. The whole "
+            "stack shook, then the engines throttled back and it smoothed out."
+        )
+    if "tell" in asked or "watching" in asked:
+        if EventType.EJECTION in times:
+            return (
+                "The escape system works, and so does the team behind it: "
+                "I am here to say so. We will fly again."
+            )
+        return "Thank you for watching: keep looking up, we are on our way."
     story = []
     if EventType.EJECTION in times:
-        story.append("The ejection was the hardest moment: a kick in the back, then the "
-                     "parachutes and the calm of the descent.")
+        story.append(
+            "The ejection was the hardest moment: a kick in the back, then the "
+            "parachutes and the calm of the descent."
+        )
     elif EventType.ORBIT in times:
         story.append("We made it to orbit and the payload is on its way.")
     facts = []
-    if "g_load" in state.peaks:
-        facts.append(f"I felt up to {state.peaks['g_load']:.1f} g")
-    if "heart_rate" in state.peaks:
-        facts.append(f"my heart went up to {state.peaks['heart_rate']:.0f} beats a minute")
-    liftoff = times.get(EventType.LIFTOFF)
-    if liftoff is not None and EventType.MAX_Q in times:
-        facts.append(f"Max-Q came {times[EventType.MAX_Q] - liftoff:.0f} s after lift-off and "
-                     "the shaking eased when the engines throttled back")
+    if peak_g is not None:
+        facts.append(f"I felt up to {peak_g:.1f} g")
+    if peak_hr is not None:
+        facts.append(f"my heart went up to {peak_hr:.0f} beats a minute")
     if liftoff is not None and EventType.ORBIT in times:
         facts.append(f"we reached orbit {times[EventType.ORBIT] - liftoff:.0f} s after lift-off")
-    if not story and not facts:
-        return "Ask me again once we have flown."
     if facts:
         story.append(facts[0][0].upper() + "; ".join(facts)[1:] + ".")
     return " ".join(story)

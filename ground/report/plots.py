@@ -111,11 +111,11 @@ PLOTS: Sequence[tuple[str, str, list[tuple[Device, str, str, float]], str]] = (
 
 def draw(data: MissionData, folder: Path) -> list[Path]:
     """Write every plot that has data; returns the files written."""
-    events = [
-        (e.ts - data.liftoff, e.text)
-        for e in data.timeline
-        if e.kind == "event" and e.text in MARKED
-    ]
+    first: dict[str, float] = {}  # an event is reported by the vehicle and echoed by services
+    for entry in data.timeline:
+        if entry.kind == "event" and entry.text in MARKED:
+            first.setdefault(entry.text, entry.ts - data.liftoff)
+    events = [(t, label) for label, t in first.items()]
     written = []
     for name, title, curves, unit in PLOTS:
         fig, ax = plt.subplots(figsize=(9, 4.2), dpi=100)
