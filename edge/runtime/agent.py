@@ -14,6 +14,7 @@ to the board is derived from the command id, so the board too recognises a repea
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -107,7 +108,10 @@ class Agent:
             settings.state_dir / f"{self.device}-outbox.db", capacity=settings.outbox_capacity
         )
         self.state = FlightState()
-        self.mission_id = STANDBY
+        # A restarted agent carries on with the mission it flew: its first samples must not
+        # wait for (or miss) the retained mission status.
+        self.mission_id = self.outbox.meta("mission") or STANDBY
+        self.state.events = {EventType(e) for e in json.loads(self.outbox.meta("events") or "[]")}
         self.stats = AgentStats()
         self._started = time.monotonic()
         self._calls: dict[int, _BoardCall] = {}
@@ -227,6 +231,8 @@ class Agent:
                 self._seen_events.append((frame.seq, frame.event))
                 self.state.events.add(frame.event)
                 self.state.event_times.setdefault(frame.event, frame.time)
+                # what the phase checks rely on (staged? detached?) survives a restart
+                self.outbox.set_meta("events", json.dumps(sorted(self.state.events)))
                 self.behaviour.on_board_event(self, frame)
                 self.publish_event(frame.event, frame.detail)
         if telemetry:
@@ -319,6 +325,8 @@ class Agent:
             if message.mission_id != self.mission_id:
                 logger.info("%s: mission %s", self.device, message.mission_id)
                 self.mission_id = message.mission_id
+                self.outbox.set_meta("mission", message.mission_id)
+                self.outbox.set_meta("events", "[]")
                 self.state = FlightState(phase=self.state.phase)
         elif isinstance(message, DeviceCommand) and message.device is self.device:
             self._handle_command(message)

@@ -51,6 +51,7 @@ class Outbox:
                 retain INTEGER NOT NULL
             );
             CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS answered (
                 n INTEGER PRIMARY KEY AUTOINCREMENT,
                 command_id TEXT UNIQUE NOT NULL,
@@ -163,6 +164,16 @@ class Outbox:
         """Forget messages the broker acknowledged."""
         with self._lock:
             self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+    def meta(self, name: str) -> str | None:
+        """A small value the agent keeps across restarts (the current mission id)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
     def depth(self) -> int:
         with self._lock:
