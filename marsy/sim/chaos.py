@@ -18,7 +18,7 @@ from marsy.sim.children import Supervisor
 from marsy.sim.plan import GROUND, Plan
 
 BROKER = "broker"
-TARGETS = (*[f"agent-{d}" for d in Device], *[s for s in GROUND if s != "command"], BROKER)
+TARGETS = (*[f"agent-{d}" for d in Device], *GROUND, BROKER)
 
 
 @dataclass(frozen=True)

@@ -54,3 +54,21 @@ def test_explosion_mission_aborts_and_saves_the_crew(tmp_path: Path) -> None:
     first(tl, "event", "capsule_landed")
     suit = next(e for e in result.ledger if e["source"] == "suit")
     assert suit["missing"] == 0 and suit["received"] > 0
+
+
+def test_chaos_mission_completes_without_losing_a_point(tmp_path: Path) -> None:
+    """Seed 8 kills the suit agent twice, restarts the broker near Max-Q, kills staging just
+    before separation and the ingest near orbit."""
+    lines: list[str] = []
+    result = fly(
+        SimOptions(scenario="nominal", speed=20, run_dir=tmp_path, chaos_seed=8), lines.append
+    )
+    assert result.state == "complete", "\n".join(lines[-30:])
+    assert len(result.chaos) == 5
+    assert all("recovered in" in line for line in result.chaos), result.chaos
+    for entry in result.ledger:
+        assert entry["missing"] == 0, entry
+    assert result.report is not None
+    page = result.report.read_text()
+    assert "Injected faults" in page and "broker" in page
+    assert all(result.tallies[d].gaps() == 0 for d in Device)
