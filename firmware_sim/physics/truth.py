@@ -156,11 +156,14 @@ def _satellite(flight: Flight) -> Truth:
 
 def _suit(flight: Flight) -> Truth:
     heart, breathing, spo2, temperature = flight.astronaut.vitals()
+    sense = flight.sense(flight.carrier())
     return {
         "heart_rate": heart,
         "breathing_rate": breathing,
         "spo2": spo2,
         "body_temperature": temperature,
         "suit_pressure": flight.vehicle.capsule.cabin_pressure,
-        "g_load": flight.sense(flight.carrier()).acceleration / G0,
+        "g_load": sense.acceleration / G0,
+        "altitude": sense.altitude,
+        "vertical_speed": sense.vertical_speed,
     }

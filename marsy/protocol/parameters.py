@@ -355,6 +355,22 @@ PARAMETERS: tuple[Parameter, ...] = (
             FlightPhase.LANDED,
         ),
     ),
+    _p(
+        _U,
+        "altitude",
+        "m",
+        _ALT,
+        "height of the astronaut: the rocket's until ejection, then the capsule's",
+        resolution=0.1,
+    ),
+    _p(
+        _U,
+        "vertical_speed",
+        "m/s",
+        (-2.0e4, 2.0e4),
+        "rate of climb of the astronaut's vehicle",
+        resolution=0.01,
+    ),
 )
 
 

@@ -15,9 +15,9 @@ from firmware_sim.scenario import ScenarioError, load_scenario
         ('name = "x"\n[[faults]]\nkind = "meteor"\nat = 1.0\n', "faults.0"),
         ('name = "x"\n[[faults]]\nkind = "explosion"\nat = -1.0\n', "faults.0.explosion.at"),
         (
-            'name = "x"\n[[faults]]\nkind = "stuck_sensor"\ndevice = "suit"\nparameter = "altitude"'
+            'name = "x"\n[[faults]]\nkind = "stuck_sensor"\ndevice = "suit"\nparameter = "fuel"'
             "\nat = 1.0\nduration = 1.0\n",
-            "suit has no parameter 'altitude'",
+            "suit has no parameter 'fuel'",
         ),
         ('name = "x"\nbogus = 1\n', "bogus"),
         ("name = \n", "Invalid"),
