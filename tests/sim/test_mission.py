@@ -54,6 +54,9 @@ def test_explosion_mission_aborts_and_saves_the_crew(tmp_path: Path) -> None:
     first(tl, "event", "capsule_landed")
     suit = next(e for e in result.ledger if e["source"] == "suit")
     assert suit["missing"] == 0 and suit["received"] > 0
+    assert result.report is not None
+    assert (result.report.parent / "crew_descent.png").exists()
+    assert (result.report.parent / "crew.png").exists()
 
 
 def test_chaos_mission_completes_without_losing_a_point(tmp_path: Path) -> None:
