@@ -97,6 +97,15 @@ PLOTS: Sequence[tuple[str, str, list[tuple[Device, str, str, float]], str]] = (
         "",
     ),
     (
+        "crew_descent.png",
+        "Crew: altitude and vertical speed (the capsule's after ejection)",
+        [
+            (Device.SUIT, "altitude", "altitude (km)", 1e-3),
+            (Device.SUIT, "vertical_speed", "vertical speed (100 m/s)", 1e-2),
+        ],
+        "",
+    ),
+    (
         "satellite.png",
         "Satellite orbit",
         [

@@ -82,3 +82,34 @@ def export(mission_id: str, run: Path | None, runs: Path, out: Path | None) -> N
     """Write MISSION_ID's telemetry as CSV, one file per device."""
     path = build(mission_id, run or find_run(mission_id, runs), out, csv_only=True)
     click.echo(f"CSV in {path}")
+
+
+@click.command()
+@click.argument("mission_id")
+@_run_option
+@_runs_option
+@click.option("--speed", type=click.FloatRange(1, 100), default=10.0, show_default=True)
+def replay(mission_id: str, run: Path | None, runs: Path, speed: float) -> None:
+    """Feed MISSION_ID's recorded telemetry back through the bus to the calculator, and put its
+    verdicts on the replay beside the live ones."""
+    import time
+
+    from marsy.sim.replay import replay as run_replay
+
+    result = run_replay(
+        mission_id,
+        run or find_run(mission_id, runs),
+        speed,
+        lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}"),
+    )
+    click.echo(f"{result.published} samples replayed as {result.replay_id}")
+    keys = sorted(set(result.live) | set(result.replayed))
+    click.echo(f"{'device':<10}{'rule':<16}{'parameter':<20}{'verdict':<9}{'live':>6}{'replay':>8}")
+    for key in keys:
+        device, rule, parameter, verdict = key
+        click.echo(
+            f"{device:<10}{rule:<16}{parameter:<20}{verdict:<9}"
+            f"{result.live.get(key, 0):>6}{result.replayed.get(key, 0):>8}"
+        )
+    if not keys:
+        click.echo("no alert, live or on replay")

@@ -9,6 +9,7 @@ import pytest
 
 from marsy.protocol import Device
 from marsy.sim.mission import SimOptions, fly
+from marsy.sim.replay import replay
 
 pytestmark = pytest.mark.integration
 
@@ -57,6 +58,13 @@ def test_explosion_mission_aborts_and_saves_the_crew(tmp_path: Path) -> None:
     assert result.report is not None
     assert (result.report.parent / "crew_descent.png").exists()
     assert (result.report.parent / "crew.png").exists()
+
+    # replayed through the bus, the calculator sees the loss of the rocket again
+    again = replay(result.mission_id, result.run, speed=50, say=lines.append)
+    lost = ("rocket", "loss_of_signal", "none", "red")
+    assert again.published > 1000
+    assert again.live[lost] == 1, again.live
+    assert again.replayed[lost] == 1, again.replayed
 
 
 def test_chaos_mission_completes_without_losing_a_point(tmp_path: Path) -> None:
