@@ -12,26 +12,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from flask import Flask, g
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from flask import Flask
 
 from ground.payload.rules import DetachCriteria, manual_detach
-from ground.steering.steps import OutOfOrder, Status, Steps
-from ground.steering.store import Order, Outcome
-from ground.web import Api, ApiError, body
-from marsy.protocol.messages import MissionId
+from ground.steering.app import create_steering_app
+from ground.steering.steps import Steps
 from marsy.settings import GroundSettings
-
-
-class DetachRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    mission_id: MissionId
-    """The mission whose payload the caller means to detach: another one is refused."""
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
-    """Why the operator detaches by hand; recorded with the order."""
 
 
 def create_app(
@@ -42,33 +30,15 @@ def create_app(
     *,
     answer_wait: float = 5.0,
 ) -> Flask:
-    """The Flask app over the detach core; ``answer_wait`` wall seconds a manual order waits
-    for the rocket's answer before it is answered 202."""
-    app = Flask("marsy.payload")
-    api = Api("MarsY payload", settings.api_tokens)
-
-    @api.route(app, "/status", answer=Status)
-    def status() -> Status:
-        """The current mission, the rocket's orbit, milestones and the detach orders."""
-        return steps.status()
-
-    @api.route(app, "/detach", method="POST", body=DetachRequest, answer=Order, auth=True)
-    def detach() -> tuple[Order, int]:
-        """Detach the payload now (once per mission, only after stage separation)."""
-        request = body(DetachRequest)
-        try:
-            order = steps.manual(
-                lambda view, orders: manual_detach(
-                    view, orders, request.mission_id, request.reason, criteria
-                ),
-                g.caller,
-            )
-        except OutOfOrder as exc:
-            raise ApiError(409, "out_of_order", str(exc)) from None
-        order = steps.wait(order, answer_wait)
-        if order.outcome is Outcome.REFUSED:
-            raise ApiError(409, "refused", f"the rocket refused the detach: {order.answer}")
-        return order, 202 if order.outcome is Outcome.PENDING else 200
-
-    api.install(app, health)
-    return app
+    return create_steering_app(
+        settings,
+        steps,
+        health,
+        name="payload",
+        path="/detach",
+        what="detach",
+        manual=lambda view, orders, mission_id, reason: manual_detach(
+            view, orders, mission_id, reason, criteria
+        ),
+        answer_wait=answer_wait,
+    )
