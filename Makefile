@@ -11,8 +11,9 @@ STAMP := $(VENV)/.installed
 sim: $(STAMP) servers
 	$(BIN)/marsy sim $(ARGS)
 
+# Two workers, one test file each at a time: most tests wait on servers, not on the CPU.
 test: $(STAMP) servers lint
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

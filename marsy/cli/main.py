@@ -10,7 +10,9 @@ import click
 from marsy import __version__
 from marsy.cli.agent import agent
 from marsy.cli.broker import broker
+from marsy.cli.deploy import deploy
 from marsy.cli.firmware import firmware
+from marsy.cli.report import export, replay, report
 from marsy.cli.serve import serve
 from marsy.cli.sim import sim
 
@@ -33,7 +35,11 @@ def cli(log_level: str) -> None:
 
 cli.add_command(agent)
 cli.add_command(broker)
+cli.add_command(deploy)
 cli.add_command(firmware)
+cli.add_command(export)
+cli.add_command(replay)
+cli.add_command(report)
 cli.add_command(serve)
 cli.add_command(sim)
 

@@ -7,16 +7,26 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from marsy.brokerconf import acl_text, all_users, instance_config, password_file_text
+from marsy.brokerconf import (
+    Listener,
+    TlsFiles,
+    acl_text,
+    all_users,
+    instance_config,
+    password_file_text,
+)
+from marsy.local.certs import BrokerCertificates, make_certificates
 from marsy.local.process import LocalServer, ServerProcess, find_binary, free_port, port_open
-from marsy.settings import MqttSettings
+from marsy.settings import MqttSettings, TlsSettings
 
 
 class LocalMosquitto(LocalServer):
     """Mosquitto with the project's policy, ACL and one password per MarsY user.
 
     Passwords are random per instance unless given; :meth:`settings_for` hands a process the
-    MQTT settings of one user, the way a deployment would.
+    MQTT settings of one user, the way a deployment would. With ``tls`` the broker also listens
+    on ``tls_port`` with a certificate from a CA made for this instance (in ``workdir/tls``);
+    :meth:`tls_settings_for` gives a client that trusts it.
     """
 
     def __init__(
@@ -26,9 +36,14 @@ class LocalMosquitto(LocalServer):
         port: int | None = None,
         passwords: Mapping[str, str] | None = None,
         topic_root: str = "marsy",
+        tls: bool = False,
     ) -> None:
         self.workdir = workdir
         self.port = port or free_port()
+        self.tls_port: int | None = free_port() if tls else None
+        self.certificates: BrokerCertificates | None = (
+            make_certificates(workdir / "tls") if tls else None
+        )
         self.topic_root = topic_root
         self.passwords = dict(passwords or {str(u): secrets.token_urlsafe(16) for u in all_users()})
         binary = find_binary("mosquitto", "mosquitto")
@@ -59,9 +74,17 @@ class LocalMosquitto(LocalServer):
                 acl_file=acl,
                 run_as=getpass.getuser(),  # as root, do not drop to a user that cannot read here
                 log_file=self.workdir / "mosquitto.log",
+                extra_listeners=self._tls_listeners(),
             )
         )
         return conf
+
+    def _tls_listeners(self) -> list[Listener]:
+        certs = self.certificates
+        if certs is None or self.tls_port is None:
+            return []
+        files = TlsFiles(certs.ca_cert, certs.server_cert, certs.server_key)
+        return [Listener(self.tls_port, "127.0.0.1", files)]
 
     def settings_for(self, user: str, **overrides: object) -> MqttSettings:
         """MQTT settings for a process that connects as ``user``."""
@@ -74,3 +97,14 @@ class LocalMosquitto(LocalServer):
         }
         fields.update(overrides)
         return MqttSettings.model_validate(fields)
+
+    def tls_settings_for(self, user: str, **overrides: object) -> MqttSettings:
+        """MQTT settings for ``user`` on the TLS listener, trusting this instance's CA."""
+        if self.certificates is None or self.tls_port is None:
+            raise ValueError("this broker was made without tls=True")
+        fields: dict[str, object] = {
+            "port": self.tls_port,
+            "tls": TlsSettings(ca_file=self.certificates.ca_cert),
+        }
+        fields.update(overrides)
+        return self.settings_for(user, **fields)

@@ -1,0 +1,387 @@
+"""The site playbook applied twice to a temporary root, then what it installed, put to use.
+
+Ansible runs are slow, so one module fixture runs the playbook twice and every test reads the
+result: the agents' and services' settings load as the programs load them, the unit files pass
+``systemd-analyze verify``, the broker runs on the installed drop-in, InfluxDB has the users and
+databases, Grafana's files are the committed ones. No Grafana and no systemd run here.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import stat
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import SecretStr
+
+from ground.grafana.provisioning import DATASOURCES_FILE, ENVIRONMENT
+from ground.influx import InfluxHttp, InfluxRejected
+from marsy.brokerconf import password_file_text
+from marsy.cli.serve import SERVICES
+from marsy.local import LocalInfluxd, free_port
+from marsy.local.certs import make_certificates
+from marsy.local.process import ServerProcess, find_binary, port_open
+from marsy.mqtt import MqttBus, NotConnected, PublishRejected
+from marsy.protocol import Channel, Device, DeviceTelemetry, FlightPhase, decode_message
+from marsy.settings import EdgeSettings, GroundSettings, MqttSettings
+from tests.ansible.deployment import Run, Secrets, ansible_env, play, snapshot
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass(frozen=True)
+class Deployment:
+    root: Path
+    source: Path
+    first: Run
+    second: Run
+    secrets: Secrets
+    influxd: LocalInfluxd
+    mqtt_port: int
+    tls_port: int
+
+    def path(self, absolute: str) -> Path:
+        return self.root / absolute.lstrip("/")
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    base = tmp_path_factory.mktemp("deployment")
+    root = base / "root"
+    source = snapshot(base / "source")
+    env = ansible_env(base / "ansible-home")
+    make_certificates(root / "controller" / "tls")  # what `marsy deploy certs` makes
+    # InfluxDB as a fresh package leaves it: auth on, no user yet; the role creates the admin.
+    influxd = LocalInfluxd(base / "influxd")
+    influxd.process.start(timeout=30.0)
+    try:
+        secrets = Secrets.random(("operator", *SERVICES))
+        vault = secrets.vault_file(base / "vault.yml", base / "vault-password", env)
+        mqtt_port, tls_port = free_port(), free_port()
+        extra = base / "vars.json"
+        extra.write_text(
+            json.dumps(
+                {
+                    "marsy_root": str(root),
+                    "marsy_source_dir": str(source),
+                    "marsy_mqtt_port": mqtt_port,
+                    "marsy_mqtt_tls_port": tls_port,
+                    "marsy_influx_url": influxd.url,
+                }
+            )
+        )
+        first = play(extra, vault, base / "vault-password", env)
+        second = play(extra, vault, base / "vault-password", env)
+        yield Deployment(root, source, first, second, secrets, influxd, mqtt_port, tls_port)
+    finally:
+        influxd.stop()
+
+
+def test_a_second_run_changes_nothing(deployment: Deployment) -> None:
+    assert deployment.first.count("failed") == 0
+    assert deployment.first.count("changed") > 20, deployment.first.recap
+    assert deployment.second.count("failed") == 0
+    assert deployment.second.count("changed") == 0, deployment.second.changed_tasks()
+
+
+def test_no_secret_reaches_the_output(deployment: Deployment) -> None:
+    output = deployment.first.output + deployment.second.output
+    # The random part alone: a printed secret may have its quotes escaped (JSON output).
+    leaked = [s for s in deployment.secrets.all() if s.rstrip("'\"\\") in output]
+    assert not leaked, f"{len(leaked)} secrets printed by ansible-playbook"
+
+
+def agent_config(deployment: Deployment, device: Device) -> Path:
+    return deployment.path(f"/etc/marsy/agent-{device}.toml")
+
+
+def ground_config(deployment: Deployment, service: str) -> Path:
+    return deployment.path(f"/etc/marsy/ground-{service}.toml")
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_every_agent_gets_settings_its_program_loads(deployment: Deployment) -> None:
+    ports = {
+        Device.ROCKET: "/dev/marsy-rocket",  # behind the udev rule
+        Device.BOOSTER: "/dev/ttyAMA0",
+        Device.SATELLITE: "/dev/ttyUSB0",
+        Device.SUIT: "/dev/ttyUSB0",
+    }
+    for device in Device:
+        path = agent_config(deployment, device)
+        assert mode(path) == 0o640, path
+        settings = EdgeSettings.load(path)
+        assert settings.device is device
+        assert settings.serial_url == ports[device]
+        assert settings.state_dir == deployment.path(f"/var/lib/marsy/agents/{device}")
+        assert settings.state_dir.is_dir()
+        mqtt = settings.mqtt
+        assert (mqtt.username, mqtt.port) == (str(device), deployment.tls_port)
+        assert mqtt.password is not None
+        assert mqtt.password.get_secret_value() == deployment.secrets.mqtt[device]
+        assert mqtt.tls is not None
+        assert mqtt.tls.ca_file == deployment.path("/etc/marsy/ca.crt")
+
+
+def test_the_agent_runs_from_the_wheel_in_its_own_virtualenv(deployment: Deployment) -> None:
+    venv = deployment.path("/opt/marsy/venv")
+    marsy = venv / "bin" / "marsy"
+    result = subprocess.run(
+        [str(marsy), "agent", "--help"], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "Run the onboard agent of DEVICE" in result.stdout
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import marsy; print(marsy.__file__)"],
+        cwd=deployment.root,  # not the repository, whose marsy/ the current folder would shadow
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert where.startswith(str(venv)), f"marsy imported from {where}, not from the wheel"
+
+
+def unit_lines(path: Path) -> set[str]:
+    return {line.strip() for line in path.read_text().splitlines()}
+
+
+def verify_unit(directory: Path, instance: str) -> None:
+    """``systemd-analyze verify`` of a unit instance, which also checks ExecStart exists."""
+    analyze = find_binary("systemd-analyze", "systemd")
+    result = subprocess.run(
+        [analyze, "verify", str(directory / instance)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_agent_unit_restarts_on_failure_after_the_network(deployment: Deployment) -> None:
+    units = deployment.path("/etc/systemd/system")
+    unit = units / "marsy-agent@.service"
+    lines = unit_lines(unit)
+    venv = deployment.path("/opt/marsy/venv")
+    config = deployment.path("/etc/marsy")
+    assert {
+        "Restart=on-failure",
+        "After=network-online.target",
+        "Wants=network-online.target",
+        "User=marsy",
+        "SupplementaryGroups=dialout",
+        f"ExecStart={venv}/bin/marsy agent %i --config {config}/agent-%i.toml",
+        "WantedBy=multi-user.target",
+    } <= lines
+    for device in Device:
+        verify_unit(units, f"marsy-agent@{device}.service")
+
+
+def test_only_a_board_with_usb_ids_gets_a_udev_rule(deployment: Deployment) -> None:
+    rules = deployment.path("/etc/udev/rules.d")
+    assert sorted(p.name for p in rules.iterdir()) == ["99-marsy-rocket.rules"]
+    rule = (rules / "99-marsy-rocket.rules").read_text()
+    usb = 'ATTRS{idVendor}=="10c4", ATTRS{idProduct}=="ea60", ATTRS{serial}=="MARSY-R1"'
+    assert usb in rule
+    assert 'SYMLINK+="marsy-rocket", GROUP="dialout"' in rule
+
+
+def test_every_ground_service_gets_settings_and_a_unit(deployment: Deployment) -> None:
+    tokens = deployment.secrets.tokens
+    for service in SERVICES:
+        path = ground_config(deployment, service)
+        assert mode(path) == 0o640
+        settings = GroundSettings.load(path)
+        assert settings.mqtt.username == service
+        assert settings.mqtt.tls is not None
+        assert settings.token is not None
+        assert settings.token.get_secret_value() == tokens[service]
+        assert {k: v.get_secret_value() for k, v in settings.api_tokens.items()} == tokens
+        assert set(settings.services) == set(SERVICES) - {service}
+        assert settings.influx.url == deployment.influxd.url
+        assert settings.influx.username == "marsy"
+    ports = {GroundSettings.load(ground_config(deployment, s)).http_port for s in SERVICES}
+    assert len(ports) == len(SERVICES), "two services on one port"
+    units = deployment.path("/etc/systemd/system")
+    assert "Restart=on-failure" in unit_lines(units / "marsy-ground@.service")
+    verify_unit(units, "marsy-ground@telemetry.service")
+
+
+@pytest.fixture(scope="module")
+def installed_broker(
+    deployment: Deployment, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    """Mosquitto started the way Debian's package starts it, with the installed drop-in."""
+    workdir = tmp_path_factory.mktemp("installed-mosquitto")
+    (workdir / "data").mkdir()
+    conf = workdir / "mosquitto.conf"
+    conf.write_text(
+        "\n".join(
+            [  # Debian's /etc/mosquitto/mosquitto.conf, paths moved under the test's folders
+                "persistence true",
+                f"persistence_location {workdir}/data/",
+                f"log_dest file {workdir}/mosquitto.log",
+                f"user {getpass.getuser()}",
+                f"include_dir {deployment.path('/etc/mosquitto/conf.d')}",
+                "",
+            ]
+        )
+    )
+    process = ServerProcess(
+        "mosquitto",
+        [find_binary("mosquitto", "mosquitto"), "-c", str(conf)],
+        workdir / "mosquitto.log",
+        lambda: port_open(deployment.mqtt_port) and port_open(deployment.tls_port),
+    )
+    process.start()
+    yield deployment
+    process.stop()
+
+
+def connect(settings: MqttSettings, buses: list[MqttBus], wait: float = 5.0) -> MqttBus:
+    bus = MqttBus(settings, f"{settings.username}-{uuid.uuid4().hex[:6]}")
+    buses.append(bus)
+    bus.start(wait=wait)
+    return bus
+
+
+@pytest.fixture
+def buses() -> Iterator[list[MqttBus]]:
+    made: list[MqttBus] = []
+    yield made
+    for bus in made:
+        bus.stop(timeout=1.0)
+
+
+def test_the_installed_broker_takes_the_installed_agents_over_tls(
+    installed_broker: Deployment, buses: list[MqttBus]
+) -> None:
+    deployment = installed_broker
+    rocket = EdgeSettings.load(agent_config(deployment, Device.ROCKET)).mqtt
+    ingest = GroundSettings.load(ground_config(deployment, "telemetry")).mqtt
+    telemetry = MqttBus(ingest, "telemetry-installed")
+    buses.append(telemetry)
+    telemetry.subscribe(telemetry.topics.channel_filter(Channel.TELEMETRY))
+    telemetry.start(wait=5.0)
+    agent = connect(rocket, buses)
+    sample = DeviceTelemetry(
+        mission_id="deployed",
+        source="rocket",
+        seq=1,
+        ts=1_800_000_000.0,
+        device=Device.ROCKET,
+        phase=FlightPhase.PAD,
+        values={"altitude": 3.0},
+    )
+    agent.publish_message(sample).wait()
+    delivery = wait_for(lambda: telemetry.receive(0.5), 5, "the rocket's telemetry")
+    assert delivery is not None  # for the type checker: wait_for fails rather than return None
+    assert decode_message(delivery.payload) == sample
+    with pytest.raises(PublishRejected):
+        agent.publish(agent.topics.topic(Channel.VITALS, Device.SUIT), b"{}").wait()
+
+
+def test_the_installed_broker_refuses_strangers(
+    installed_broker: Deployment, buses: list[MqttBus]
+) -> None:
+    rocket = EdgeSettings.load(agent_config(installed_broker, Device.ROCKET)).mqtt
+    plain = rocket.model_copy(update={"port": installed_broker.mqtt_port, "tls": None})
+    connect(plain, buses)  # the plain listener serves this host, with a password
+    for stranger in (
+        plain.model_copy(update={"username": None, "password": None}),
+        rocket.model_copy(update={"username": None, "password": None}),
+        rocket.model_copy(update={"password": SecretStr("guess")}),
+        rocket.model_copy(update={"tls": None}),
+    ):
+        with pytest.raises(NotConnected):
+            connect(stranger, buses, wait=1.0)
+
+
+def admin(deployment: Deployment) -> InfluxHttp:
+    settings = deployment.influxd.settings(password=deployment.secrets.influx["admin"])
+    return InfluxHttp(settings.url, username=settings.username, password=settings.password)
+
+
+def test_influxdb_has_the_databases_retention_and_users(deployment: Deployment) -> None:
+    http = admin(deployment)
+    try:
+        for database, duration in (("flight", "8760h0m0s"), ("payload", "0s")):
+            (policies,) = http.query(f'SHOW RETENTION POLICIES ON "{database}"')
+            marsy = next(row for row in policies.rows if row["name"] == "marsy")
+            assert (marsy["duration"], marsy["default"]) == (duration, True)
+        (users,) = http.query("SHOW USERS")
+        assert {row["user"]: row["admin"] for row in users.rows} == {
+            "admin": True,
+            "marsy": False,
+            "grafana": False,
+        }
+    finally:
+        http.close()
+
+
+def test_the_services_write_and_grafana_only_reads(deployment: Deployment) -> None:
+    influx = GroundSettings.load(ground_config(deployment, "telemetry")).influx
+    services = InfluxHttp(influx.url, username=influx.username, password=influx.password)
+    env = grafana_environment(deployment)
+    grafana = InfluxHttp(
+        env["MARSY_INFLUX_URL"],
+        username=env["MARSY_INFLUX_USER"],
+        password=SecretStr(env["MARSY_INFLUX_PASSWORD"]),
+    )
+    try:
+        for database in ("flight", "payload"):
+            services.write(database, b"probe,mission=m1 value=1i 1800000000000000000")
+            assert grafana.query('SELECT * FROM "probe"', database)
+            with pytest.raises(InfluxRejected):
+                grafana.write(database, b"probe,mission=m1 value=2i 1800000000000000001")
+    finally:
+        services.close()
+        grafana.close()
+
+
+def grafana_environment(deployment: Deployment) -> dict[str, str]:
+    """The env file the role wrote, read the way systemd reads a quoted EnvironmentFile."""
+    values = {}
+    for line in deployment.path("/etc/grafana/marsy.env").read_text().splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key] = json.loads(value)
+    return values
+
+
+def test_grafana_gets_the_committed_files_and_their_environment(deployment: Deployment) -> None:
+    committed = deployment.source / "grafana"
+    installed = deployment.path("/etc/grafana/provisioning")
+    datasources = installed / "datasources" / "marsy.yaml"
+    assert datasources.read_text() == (committed / DATASOURCES_FILE).read_text()
+    dashboards = deployment.path("/var/lib/grafana/dashboards/marsy")
+    assert sorted(p.name for p in dashboards.iterdir()) == sorted(
+        p.name for p in (committed / "dashboards").iterdir()
+    )
+    for board in dashboards.iterdir():
+        assert board.read_bytes() == (committed / "dashboards" / board.name).read_bytes()
+    provider = yaml.safe_load((installed / "dashboards" / "marsy.yaml").read_text())
+    assert provider["providers"][0]["options"]["path"] == str(dashboards)
+    env_file = deployment.path("/etc/grafana/marsy.env")
+    assert mode(env_file) == 0o640
+    env = grafana_environment(deployment)
+    assert set(env) == set(ENVIRONMENT)
+    assert env["MARSY_INFLUX_URL"] == deployment.influxd.url
+    assert env["MARSY_INFLUX_PASSWORD"] == deployment.secrets.influx["grafana"]
+    dropin = deployment.path("/etc/systemd/system/grafana-server.service.d/marsy.conf")
+    assert f"EnvironmentFile={env_file}" in dropin.read_text()
+
+
+def test_the_broker_gets_the_generated_acl_and_unreadable_hashes(deployment: Deployment) -> None:
+    broker = deployment.path("/etc/mosquitto/marsy")
+    for name in ("passwd", "acl", "server.key"):
+        assert mode(broker / name) == 0o640, name
+    assert (broker / "acl").read_text() == (deployment.source / "mosquitto" / "acl").read_text()
+    expected = password_file_text(sorted(deployment.secrets.mqtt.items()))
+    assert (broker / "passwd").read_text() == expected
