@@ -76,6 +76,16 @@ class ChaosMonkey:
                 item.recovered_after = time.monotonic() - item.wall
                 self.say(f"chaos: {item.fault.target} back after {item.recovered_after:.1f} s")
 
+    def settle(self, timeout: float = 30.0) -> None:
+        """After the flight: give the last victims time to come back before the summary."""
+        deadline = time.monotonic() + timeout
+        while any(i.recovered_after is None for i in self.injected):
+            if time.monotonic() > deadline:
+                return
+            self.supervisor.check()
+            self.tick(float("-inf"))
+            time.sleep(0.1)
+
     def _alive(self, item: Injected) -> bool:
         target = item.fault.target
         if target == BROKER:

@@ -205,6 +205,8 @@ def _mission(
                 break
         if watch.interview:
             _drain(observer, watch, seconds=2.0)
+        if monkey is not None:
+            monkey.settle()
         timeline, ledger = _collect(plan, mission_id)
     finally:
         observer.stop()
