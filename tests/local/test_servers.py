@@ -37,3 +37,10 @@ def test_influxd_listens_on_loopback_only_with_auth(tmp_path: Path) -> None:
     with server:
         assert port_open(server.port)
     assert not port_open(server.port)
+
+
+def test_free_ports_are_never_handed_out_twice() -> None:
+    from marsy.local import free_port
+
+    ports = [free_port() for _ in range(200)]
+    assert len(set(ports)) == len(ports)
