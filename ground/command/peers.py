@@ -1,4 +1,5 @@
-"""Calls to the other ground services over REST (the seed kept REST for the ordered steps)."""
+"""Calls to the other ground services over REST: the original design kept REST for the
+ordered steps."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The mission log (the seed's Logs DB): missions, their timeline and command history, in SQLite.
+"""The mission log (the Logs DB of the original design): missions, their timeline and command
+history, in SQLite.
 
 Every entry carries its mission id. The timeline is the mission as Command saw it, in order:
 go/no-go answers, decisions, events, alerts, commands and their acks, webcast lines.

@@ -1,8 +1,8 @@
 """The payload detach decision, as pure functions of the flight and of the orders given.
 
 The detach is due once staging is confirmed (the rocket's own ``stage_separation`` event for this
-mission: the seed's fear was the payload leaving before the booster) and the target orbit is
-reached: the rocket reports its orbit phase, or, engines off, its periapsis is above
+mission: the original design's fear was the payload leaving before the booster) and the
+target orbit is reached: the rocket reports its orbit phase, or, engines off, its periapsis is above
 ``target_periapsis``. Never twice: not once the satellite reported itself detached, nor after
 the rocket accepted the order.
 """

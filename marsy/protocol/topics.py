@@ -1,10 +1,10 @@
 """MQTT topic names, built in one place.
 
-The seed's Kafka topics (logs, webcast commentary, mission status, errors, astronaut vitals)
-become MQTT topics under one root, plus telemetry, commands, acks, events, presence, health and
-dead letters. Every topic of a device or service ends with its identity, so the broker's ACL can
-let each client publish only under its own name (see :mod:`marsy.brokerconf`). A test run picks
-its own root so runs cannot collide.
+The original design's Kafka topics (logs, webcast commentary, mission status, errors,
+astronaut vitals) become MQTT topics under one root, plus telemetry, commands, acks, events,
+presence, health and dead letters. Every topic of a device or service ends with its identity,
+so the broker's ACL can let each client publish only under its own name (see
+:mod:`marsy.brokerconf`). A test run picks its own root so runs cannot collide.
 """
 
 from __future__ import annotations

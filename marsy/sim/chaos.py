@@ -1,6 +1,7 @@
-"""The seed's chaos monkey, built in: during the flight it SIGKILLs ground services, the ingest
-or an agent, or restarts the broker, on a seeded schedule printed up front. The supervisor
-restarts what was killed (as systemd would); the monkey measures how long each recovery took.
+"""The chaos monkey of the original design, built in: during the flight it SIGKILLs ground
+services, the ingest or an agent, or restarts the broker, on a seeded schedule printed up
+front. The supervisor restarts what was killed (as systemd would); the monkey measures how long
+each recovery took.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The live console, laid out like the seed's tmux demo: the flight phase as a state line, the
+"""The live console, laid out like the original tmux demo: the flight phase as a state line, the
 command log, the webcast commentary, live figures of every vehicle and of the astronaut, alerts
 and link health. It draws :class:`~marsy.sim.watch.Watch`'s state with rich, a few times a second.
 """
