@@ -5,6 +5,7 @@ A missing server binary fails the test with what to install; it never skips.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,14 @@ import pytest
 from ground.influx import InfluxHttp
 from marsy.local import LocalInfluxd, LocalMosquitto
 from marsy.mqtt import MqttBus
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Parallel workers draw server ports from disjoint slices (see ``free_port``)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if worker.startswith("gw") and count:
+        os.environ["MARSY_PORT_SLICE"] = f"{int(worker[2:])}/{count}"
 
 
 @pytest.fixture

@@ -25,14 +25,28 @@ _handed_out: set[int] = set()
 _handed_out_lock = threading.Lock()
 
 
+def _port_slice() -> tuple[int, int]:
+    """``MARSY_PORT_SLICE=i/n``: take only ports ``p`` with ``p % n == i``, so that n processes
+    picking ports side by side (parallel test workers) never pick the same one."""
+    raw = os.environ.get("MARSY_PORT_SLICE", "0/1")
+    index, _, count = raw.partition("/")
+    try:
+        return int(index), max(1, int(count))
+    except ValueError:
+        return 0, 1
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now, and that this process has not
     handed out before: the kernel may offer the same free port to two calls in a row, and two
     servers of one simulation must not both get it."""
+    index, count = _port_slice()
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.bind(("127.0.0.1", 0))
             port = int(sock.getsockname()[1])
+        if port % count != index:
+            continue
         with _handed_out_lock:
             if port not in _handed_out:
                 _handed_out.add(port)
