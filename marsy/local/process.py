@@ -10,6 +10,7 @@ import socket
 import subprocess
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Self
@@ -26,7 +27,7 @@ _handed_out_lock = threading.Lock()
 
 
 def _port_slice() -> tuple[int, int]:
-    """``MARSY_PORT_SLICE=i/n``: take only ports ``p`` with ``p % n == i``, so that n processes
+    """``MARSY_PORT_SLICE=i/n``: take only the ports of slice ``i`` of ``n``, so that n processes
     picking ports side by side (parallel test workers) never pick the same one."""
     raw = os.environ.get("MARSY_PORT_SLICE", "0/1")
     index, _, count = raw.partition("/")
@@ -45,7 +46,8 @@ def free_port() -> int:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.bind(("127.0.0.1", 0))
             port = int(sock.getsockname()[1])
-        if port % count != index:
+        # Linux hands out mostly odd ports to bind(0): slice on a hash, not on the port itself.
+        if zlib.crc32(port.to_bytes(2, "big")) % count != index:
             continue
         with _handed_out_lock:
             if port not in _handed_out:
