@@ -28,11 +28,11 @@ from marsy.cli.serve import SERVICES
 from marsy.local import LocalInfluxd, free_port
 from marsy.local.certs import make_certificates
 from marsy.local.process import ServerProcess, find_binary, port_open
-from marsy.mqtt import MqttBus, NotConnected, PublishRejected
-from marsy.protocol import Channel, Device, DeviceTelemetry, FlightPhase, decode_message
+from marsy.mqtt import MqttBus, NotConnected
+from marsy.protocol import Channel, Device
 from marsy.settings import EdgeSettings, GroundSettings, MqttSettings
 from tests.ansible.deployment import Run, Secrets, ansible_env, play, snapshot
-from tests.waiting import wait_for
+from tests.broker.checks import assert_rocket_confined
 
 pytestmark = pytest.mark.integration
 
@@ -270,21 +270,7 @@ def test_the_installed_broker_takes_the_installed_agents_over_tls(
     telemetry.subscribe(telemetry.topics.channel_filter(Channel.TELEMETRY))
     telemetry.start(wait=5.0)
     agent = connect(rocket, buses)
-    sample = DeviceTelemetry(
-        mission_id="deployed",
-        source="rocket",
-        seq=1,
-        ts=1_800_000_000.0,
-        device=Device.ROCKET,
-        phase=FlightPhase.PAD,
-        values={"altitude": 3.0},
-    )
-    agent.publish_message(sample).wait()
-    delivery = wait_for(lambda: telemetry.receive(0.5), 5, "the rocket's telemetry")
-    assert delivery is not None  # for the type checker: wait_for fails rather than return None
-    assert decode_message(delivery.payload) == sample
-    with pytest.raises(PublishRejected):
-        agent.publish(agent.topics.topic(Channel.VITALS, Device.SUIT), b"{}").wait()
+    assert_rocket_confined(agent, telemetry, "deployed")
 
 
 def test_the_installed_broker_refuses_strangers(

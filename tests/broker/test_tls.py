@@ -14,10 +14,10 @@ import pytest
 
 from marsy.local import LocalMosquitto
 from marsy.local.certs import make_certificates
-from marsy.mqtt import MqttBus, NotConnected, PublishRejected
-from marsy.protocol import Channel, Device, DeviceTelemetry, FlightPhase, decode_message
+from marsy.mqtt import MqttBus, NotConnected
+from marsy.protocol import Channel
 from marsy.settings import MqttSettings, TlsSettings
-from tests.waiting import wait_for
+from tests.broker.checks import assert_rocket_confined
 
 pytestmark = pytest.mark.integration
 
@@ -54,21 +54,7 @@ def test_a_client_trusting_the_ca_gets_in_and_the_acl_still_holds(
     observer.subscribe(topics.channel_filter(Channel.TELEMETRY))
     observer.start()
     rocket = connect(buses, tls_broker.tls_settings_for("rocket"))
-    sample = DeviceTelemetry(
-        mission_id="tls1",
-        source="rocket",
-        seq=1,
-        ts=1_800_000_000.0,
-        device=Device.ROCKET,
-        phase=FlightPhase.PAD,
-        values={"altitude": 12.5},
-    )
-    rocket.publish_message(sample).wait()
-    delivery = wait_for(lambda: observer.receive(0.5), 5, "the telemetry over TLS")
-    assert delivery is not None  # for the type checker: wait_for fails rather than return None
-    assert decode_message(delivery.payload) == sample
-    with pytest.raises(PublishRejected):
-        rocket.publish(topics.topic(Channel.VITALS, Device.SUIT), b"{}").wait()
+    assert_rocket_confined(rocket, observer, "tls1")
 
 
 def test_a_plain_client_is_refused_on_the_tls_listener(
