@@ -7,6 +7,6 @@ install; it is never a silent skip.
 
 from marsy.local.influxd import LocalInfluxd
 from marsy.local.mosquitto import LocalMosquitto
-from marsy.local.process import ServerUnavailable, free_port
+from marsy.local.process import ServerUnavailable, free_port, installed
 
-__all__ = ["LocalInfluxd", "LocalMosquitto", "ServerUnavailable", "free_port"]
+__all__ = ["LocalInfluxd", "LocalMosquitto", "ServerUnavailable", "free_port", "installed"]

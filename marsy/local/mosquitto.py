@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import getpass
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from marsy.brokerconf import (
-    Listener,
-    TlsFiles,
-    acl_text,
-    all_users,
-    instance_config,
-    password_file_text,
-)
+from marsy.brokerconf import Listener, TlsFiles, instance_config
+from marsy.local.accounts import BrokerAccounts, random_passwords
 from marsy.local.certs import BrokerCertificates, make_certificates
 from marsy.local.process import LocalServer, ServerProcess, find_binary, free_port, port_open
 from marsy.settings import MqttSettings, TlsSettings
 
 
-class LocalMosquitto(LocalServer):
+class LocalMosquitto(BrokerAccounts, LocalServer):
     """Mosquitto with the project's policy, ACL and one password per MarsY user.
 
     Passwords are random per instance unless given; :meth:`settings_for` hands a process the
@@ -45,7 +38,7 @@ class LocalMosquitto(LocalServer):
             make_certificates(workdir / "tls") if tls else None
         )
         self.topic_root = topic_root
-        self.passwords = dict(passwords or {str(u): secrets.token_urlsafe(16) for u in all_users()})
+        self.passwords = dict(passwords or random_passwords())
         binary = find_binary("mosquitto", "mosquitto")
         self.workdir.mkdir(parents=True, exist_ok=True)
         conf = self._write_files()
@@ -59,12 +52,7 @@ class LocalMosquitto(LocalServer):
     def _write_files(self) -> Path:
         data = self.workdir / "data"
         data.mkdir(exist_ok=True)
-        passwd = self.workdir / "passwd"
-        acl = self.workdir / "acl"
-        passwd.write_text(password_file_text(self.passwords.items()))
-        acl.write_text(acl_text())
-        for path in (passwd, acl):
-            path.chmod(0o600)  # Mosquitto warns about, and will refuse, readable secrets
+        passwd, acl = self.write_credentials()
         conf = self.workdir / "mosquitto.conf"
         conf.write_text(
             instance_config(
@@ -85,18 +73,6 @@ class LocalMosquitto(LocalServer):
             return []
         files = TlsFiles(certs.ca_cert, certs.server_cert, certs.server_key)
         return [Listener(self.tls_port, "127.0.0.1", files)]
-
-    def settings_for(self, user: str, **overrides: object) -> MqttSettings:
-        """MQTT settings for a process that connects as ``user``."""
-        fields: dict[str, object] = {
-            "host": "127.0.0.1",
-            "port": self.port,
-            "username": user,
-            "password": self.passwords[user],
-            "topic_root": self.topic_root,
-        }
-        fields.update(overrides)
-        return MqttSettings.model_validate(fields)
 
     def tls_settings_for(self, user: str, **overrides: object) -> MqttSettings:
         """MQTT settings for ``user`` on the TLS listener, trusting this instance's CA."""

@@ -55,9 +55,22 @@ def free_port() -> int:
                 return port
 
 
+def _which(name: str) -> str | None:
+    """``name`` on PATH, or in the ``sbin`` beside a ``bin`` of PATH: Debian installs servers in
+    /usr/sbin, which a non-root user's PATH leaves out."""
+    dirs = os.environ.get("PATH", os.defpath).split(os.pathsep)
+    siblings = [str(Path(d).with_name("sbin")) for d in dirs if Path(d).name == "bin"]
+    return shutil.which(name, path=os.pathsep.join(dirs + siblings))
+
+
+def installed(name: str) -> bool:
+    """Whether the server binary ``name`` can be found (see :func:`find_binary`)."""
+    return _which(name) is not None
+
+
 def find_binary(name: str, package: str) -> str:
-    """Path of ``name`` on PATH (or in /usr/sbin), or a clear error saying what to install."""
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/usr/local/sbin")
+    """Path of ``name`` (see :func:`_which`), or a clear error saying what to install."""
+    found = _which(name)
     if found is None:
         raise ServerUnavailable(
             f"{name} not found on PATH: install it with `apt-get install {package}` "

@@ -1,4 +1,5 @@
-"""The MQTT layer against a real Mosquitto running the project's broker configuration."""
+"""The MQTT layer against a real Mosquitto running the project's broker configuration, and
+against the embedded broker that stands in for it (see ``conftest.py``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from marsy.local import LocalMosquitto
+from marsy.local.embedded.broker.instance import EmbeddedBroker
 from marsy.mqtt import MqttBus, NotConnected, Pending, PublishRejected, PublishTimeout
 from marsy.protocol import (
     Channel,
@@ -31,6 +33,8 @@ from tests.waiting import wait_for
 pytestmark = pytest.mark.integration
 
 CONSUMER = Path(__file__).with_name("durable_consumer.py")
+
+AnyBroker = LocalMosquitto | EmbeddedBroker
 
 
 def telemetry(seq: int) -> DeviceTelemetry:
@@ -55,7 +59,7 @@ def drain(bus: MqttBus, seconds: float) -> list[bytes]:
 
 
 def test_round_trip_and_retained_presence(
-    broker: LocalMosquitto, bus_factory: Callable[..., MqttBus]
+    broker: AnyBroker, bus_factory: Callable[..., MqttBus]
 ) -> None:
     consumer = bus_factory(broker, "telemetry")
     consumer.subscribe(broker.settings_for("telemetry").topics.channel_filter(Channel.TELEMETRY))
@@ -80,7 +84,7 @@ def test_round_trip_and_retained_presence(
 
 
 def test_anonymous_and_wrong_password_are_refused(
-    broker: LocalMosquitto, bus_factory: Callable[..., MqttBus]
+    broker: AnyBroker, bus_factory: Callable[..., MqttBus]
 ) -> None:
     anonymous = bus_factory(broker, "rocket")
     anonymous.settings = broker.settings_for("rocket", username=None, password=None)
@@ -96,7 +100,7 @@ def test_anonymous_and_wrong_password_are_refused(
 
 
 def test_a_device_cannot_publish_as_another(
-    broker: LocalMosquitto, bus_factory: Callable[..., MqttBus]
+    broker: AnyBroker, bus_factory: Callable[..., MqttBus]
 ) -> None:
     observer = bus_factory(broker, "observer")
     topics = broker.settings_for("observer").topics
@@ -114,7 +118,7 @@ def test_a_device_cannot_publish_as_another(
 
 
 def test_a_device_reads_only_its_own_commands(
-    broker: LocalMosquitto, bus_factory: Callable[..., MqttBus]
+    broker: AnyBroker, bus_factory: Callable[..., MqttBus]
 ) -> None:
     topics = broker.settings_for("rocket").topics
     rocket = bus_factory(broker, "rocket")
@@ -139,7 +143,7 @@ def test_a_device_reads_only_its_own_commands(
 
 
 def test_publishes_beyond_the_window_fail_loudly_while_the_broker_is_down(
-    private_broker: LocalMosquitto,
+    private_broker: AnyBroker,
 ) -> None:
     bus = MqttBus(
         private_broker.settings_for("rocket", max_inflight=5, publish_timeout=0.5), "rocket-w"
@@ -166,7 +170,7 @@ N = 10_000
 
 
 @pytest.fixture
-def publisher(private_broker: LocalMosquitto) -> Iterator[MqttBus]:
+def publisher(private_broker: AnyBroker) -> Iterator[MqttBus]:
     bus = MqttBus(private_broker.settings_for("rocket", publish_timeout=30), "rocket-pub")
     bus.start()
     yield bus
@@ -189,7 +193,7 @@ def read_seqs(path: Path) -> list[int]:
     return [int(line) for line in path.read_text().split()] if path.exists() else []
 
 
-def start_consumer(broker: LocalMosquitto, out: Path) -> subprocess.Popen[str]:
+def start_consumer(broker: AnyBroker, out: Path) -> subprocess.Popen[str]:
     fields = broker.settings_for("telemetry").model_dump(mode="json")
     fields["password"] = broker.passwords["telemetry"]
     settings = json.dumps(fields)
@@ -212,7 +216,7 @@ def kill(proc: subprocess.Popen[str]) -> None:
 
 
 def test_consumer_killed_midway_loses_nothing(
-    private_broker: LocalMosquitto, publisher: MqttBus, tmp_path: Path
+    private_broker: AnyBroker, publisher: MqttBus, tmp_path: Path
 ) -> None:
     out = tmp_path / "seqs.txt"
     consumer = start_consumer(private_broker, out)
@@ -242,7 +246,7 @@ def test_consumer_killed_midway_loses_nothing(
 
 
 def test_broker_restarted_midway_loses_nothing(
-    private_broker: LocalMosquitto, publisher: MqttBus
+    private_broker: AnyBroker, publisher: MqttBus
 ) -> None:
     consumer = MqttBus(private_broker.settings_for("telemetry"), "telemetry-restart")
     consumer.subscribe(consumer.topics.channel_filter(Channel.TELEMETRY))
@@ -279,7 +283,7 @@ def test_broker_restarted_midway_loses_nothing(
 
 
 def test_qos0_publishes_do_not_disturb_the_window(
-    broker: LocalMosquitto, bus_factory: Callable[..., MqttBus]
+    broker: AnyBroker, bus_factory: Callable[..., MqttBus]
 ) -> None:
     rocket = bus_factory(broker, "rocket")
     rocket.settings = broker.settings_for("rocket", max_inflight=3, publish_timeout=5)
