@@ -88,4 +88,3 @@ class FirmwareRunner:
     def close(self) -> None:
         for port in self.ports.values():
             port.close()
-

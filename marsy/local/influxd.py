@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import http.client
-import json
-import secrets
-import urllib.parse
 from pathlib import Path
 
+from marsy.local.influx_admin import InfluxAdmin, ping
 from marsy.local.process import LocalServer, ServerProcess, find_binary, free_port
-from marsy.settings import InfluxSettings
 
 _CONFIG = """\
 reporting-disabled = true
@@ -48,33 +44,13 @@ bind-address = "127.0.0.1:{rpc_port}"
 """
 
 
-def _ping(port: int) -> bool:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
-    try:
-        conn.request("GET", "/ping")
-        return conn.getresponse().status == 204
-    except OSError:
-        return False
-    finally:
-        conn.close()
-
-
-class LocalInfluxd(LocalServer):
+class LocalInfluxd(InfluxAdmin, LocalServer):
     """influxd with its data in ``workdir``; :meth:`settings` points a process at it."""
 
     def __init__(self, workdir: Path, *, port: int | None = None) -> None:
         self.workdir = workdir
         self.port = port or free_port()
-        self.username = "admin"
-        # The admin is created once per data folder; its password is kept beside the data so a
-        # later instance on the same folder (``marsy report`` on a past run) can sign in.
-        self._credentials = workdir / "admin.json"
-        if self._credentials.exists():
-            self.password = json.loads(self._credentials.read_text())["password"]
-            self._admin_created = True
-        else:
-            self.password = secrets.token_urlsafe(16)
-            self._admin_created = False
+        self.load_credentials()
         binary = find_binary("influxd", "influxdb")
         workdir.mkdir(parents=True, exist_ok=True)
         conf = workdir / "influxdb.conf"
@@ -83,44 +59,5 @@ class LocalInfluxd(LocalServer):
             "influxd",
             [binary, "-config", str(conf)],
             workdir / "influxd.log",
-            lambda: _ping(self.port),
+            lambda: ping(self.port),
         )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def settings(self, **overrides: object) -> InfluxSettings:
-        fields: dict[str, object] = {
-            "url": self.url,
-            "username": self.username,
-            "password": self.password,
-        }
-        fields.update(overrides)
-        return InfluxSettings.model_validate(fields)
-
-    def start(self) -> None:
-        self.process.start(timeout=30.0)
-        if not self._admin_created:
-            self._create_admin()
-            self._admin_created = True
-            self._credentials.write_text(
-                json.dumps({"username": self.username, "password": self.password})
-            )
-            self._credentials.chmod(0o600)
-
-    def _create_admin(self) -> None:
-        # With auth on and no user yet, InfluxDB 1.x accepts exactly this one statement.
-        query = f"CREATE USER {self.username} WITH PASSWORD '{self.password}' WITH ALL PRIVILEGES"
-        body = urllib.parse.urlencode({"q": query})
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            conn.request(
-                "POST", "/query", body, {"Content-Type": "application/x-www-form-urlencoded"}
-            )
-            response = conn.getresponse()
-            text = response.read().decode(errors="replace")
-            if response.status != 200 or '"error"' in text:
-                raise RuntimeError(f"influxd: cannot create the admin user: {text}")
-        finally:
-            conn.close()
