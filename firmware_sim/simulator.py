@@ -49,14 +49,15 @@ def build_simulator(
     """Everything but the loop: call ``runner.run`` to fly.
 
     ``epoch`` is the wall time at which mission time starts (the same value every process of a
-    simulation gets); the world's zero is that instant.
+    simulation gets); the world's zero is that instant, or now if the simulator starts later (a
+    new vehicle on the pad of a simulation that has already flown one).
     """
     unknown = set(real_ports or {}) - {str(d) for d in Device}
     if unknown:
         raise ValueError(f"no board named {sorted(unknown)[0]!r}")
     clock = MissionClock(epoch=time.time() if epoch is None else epoch, warp=warp)
     world = build_world(vehicle, scenario, seed=seed, autopilot=autopilot)
-    start = clock.epoch
+    start = max(clock.epoch, clock.now())
     boards = {
         device: SensorBoard(
             device,

@@ -21,15 +21,17 @@ def find_run(mission_id: str, runs: Path) -> Path:
     raise click.ClickException(f"no run under {runs} has mission {mission_id}")
 
 
-def build(mission_id: str, run: Path, out: Path | None, csv_only: bool) -> Path:
+def build(
+    mission_id: str, run: Path, out: Path | None, csv_only: bool, influx_url: str | None = None
+) -> Path:
     from ground.influx import InfluxHttp
     from ground.report.build import export_csv, write_report
     from ground.report.data import load
-    from marsy.local import LocalInfluxd
     from marsy.settings import InfluxSettings
+    from marsy.sim.servers import open_store
 
-    with LocalInfluxd(run / "influxd") as influxd:
-        settings = influxd.settings()
+    with open_store(run, influx_url) as store:
+        settings = store.settings()
         http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
         try:
             data = load(
@@ -60,6 +62,14 @@ _runs_option = click.option(
     show_default=True,
 )
 _out_option = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
+_influx_option = click.option(
+    "--influx",
+    "influx_url",
+    default=None,
+    metavar="URL",
+    help="The InfluxDB the mission was stored in, http://[user:password@]host:port "
+    "(default: the run's own store).",
+)
 
 
 @click.command()
@@ -67,9 +77,12 @@ _out_option = click.option("--out", type=click.Path(file_okay=False, path_type=P
 @_run_option
 @_runs_option
 @_out_option
-def report(mission_id: str, run: Path | None, runs: Path, out: Path | None) -> None:
+@_influx_option
+def report(
+    mission_id: str, run: Path | None, runs: Path, out: Path | None, influx_url: str | None
+) -> None:
     """Write MISSION_ID's post-flight report (index.html and plots)."""
-    path = build(mission_id, run or find_run(mission_id, runs), out, csv_only=False)
+    path = build(mission_id, run or find_run(mission_id, runs), out, False, influx_url)
     click.echo(f"report: {path}")
 
 
@@ -78,9 +91,12 @@ def report(mission_id: str, run: Path | None, runs: Path, out: Path | None) -> N
 @_run_option
 @_runs_option
 @_out_option
-def export(mission_id: str, run: Path | None, runs: Path, out: Path | None) -> None:
+@_influx_option
+def export(
+    mission_id: str, run: Path | None, runs: Path, out: Path | None, influx_url: str | None
+) -> None:
     """Write MISSION_ID's telemetry as CSV, one file per device."""
-    path = build(mission_id, run or find_run(mission_id, runs), out, csv_only=True)
+    path = build(mission_id, run or find_run(mission_id, runs), out, True, influx_url)
     click.echo(f"CSV in {path}")
 
 
@@ -89,7 +105,10 @@ def export(mission_id: str, run: Path | None, runs: Path, out: Path | None) -> N
 @_run_option
 @_runs_option
 @click.option("--speed", type=click.FloatRange(1, 100), default=10.0, show_default=True)
-def replay(mission_id: str, run: Path | None, runs: Path, speed: float) -> None:
+@_influx_option
+def replay(
+    mission_id: str, run: Path | None, runs: Path, speed: float, influx_url: str | None
+) -> None:
     """Feed MISSION_ID's recorded telemetry back through the bus to the calculator, and put its
     verdicts on the replay beside the live ones."""
     import time
@@ -101,6 +120,7 @@ def replay(mission_id: str, run: Path | None, runs: Path, speed: float) -> None:
         run or find_run(mission_id, runs),
         speed,
         lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}"),
+        influx_url,
     )
     click.echo(f"{result.published} samples replayed as {result.replay_id}")
     keys = sorted(set(result.live) | set(result.replayed))

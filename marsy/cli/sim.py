@@ -6,17 +6,31 @@ import io
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from marsy.sim.mission import MissionResult
 
 
 @click.command()
 @click.option(
     "--scenario",
-    default="nominal",
+    "scenarios",
+    multiple=True,
+    default=["nominal"],
     show_default=True,
-    help="nominal, explosion, rough-line, or a scenario file.",
+    help="nominal, explosion, rough-line, or a scenario file. Repeat it (or give a comma-"
+    "separated list) to fly several missions in a row, each with its own id.",
+)
+@click.option(
+    "--missions",
+    type=click.IntRange(1, 100),
+    default=None,
+    help="How many missions to fly in a row, cycling through the scenarios.",
 )
 @click.option("--vehicle", default="marsy", show_default=True)
 @click.option(
@@ -37,13 +51,39 @@ import click
 @click.option("--chaos", is_flag=True, help="Kill services, agents and the broker in flight.")
 @click.option("--chaos-seed", type=int, default=1, show_default=True)
 @click.option(
+    "--broker",
+    "broker_url",
+    default=None,
+    metavar="URL",
+    help="Use this running broker, mqtt://[user:password@]host:port, instead of a private one.",
+)
+@click.option(
+    "--broker-passwords",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="JSON or TOML table of MarsY user = password for --broker.",
+)
+@click.option(
+    "--influx",
+    "influx_url",
+    default=None,
+    metavar="URL",
+    help="Use this running InfluxDB, http://[user:password@]host:port, instead of a private one.",
+)
+@click.option(
+    "--embedded",
+    is_flag=True,
+    help="Fly on the embedded broker and store even where mosquitto and influxd are installed.",
+)
+@click.option(
     "--screenshot",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Save the console's last picture as SVG.",
 )
 def sim(
-    scenario: str,
+    scenarios: tuple[str, ...],
+    missions: int | None,
     vehicle: str,
     speed: float,
     seed: int,
@@ -51,11 +91,16 @@ def sim(
     plain: bool,
     chaos: bool,
     chaos_seed: int,
+    broker_url: str | None,
+    broker_passwords: Path | None,
+    influx_url: str | None,
+    embedded: bool,
     screenshot: Path | None,
 ) -> None:
     """Fly a mission with every MarsY program as its own process on localhost.
 
-    On a terminal it shows a live console; otherwise it prints timestamped lines.
+    On a terminal it shows a live console; otherwise it prints timestamped lines. Mosquitto and
+    influxd are used where installed, embedded stand-ins otherwise; it says which.
     """
     from marsy.sim.console import render
     from marsy.sim.mission import SimOptions, fly
@@ -68,13 +113,27 @@ def sim(
     def say(line: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {line}")
 
+    from marsy.sim.servers import read_passwords
+
+    names = [name.strip() for item in scenarios for name in item.split(",") if name.strip()]
+    if not names:
+        raise click.BadParameter("no scenario given", param_hint="--scenario")
+    count = missions or len(names)
+    try:
+        passwords = read_passwords(broker_passwords) if broker_passwords else {}
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--broker-passwords") from None
     options = SimOptions(
-        scenario=scenario,
+        scenarios=tuple(names[i % len(names)] for i in range(count)),
         vehicle=vehicle,
         speed=speed,
         seed=seed,
         run_dir=run_dir,
         chaos_seed=chaos_seed if chaos else None,
+        broker_url=broker_url,
+        broker_passwords=passwords,
+        influx_url=influx_url,
+        embedded=embedded,
     )
     if sys.stdout.isatty() and not plain:
         from rich.live import Live
@@ -85,9 +144,9 @@ def sim(
                 last[:] = [watch]
                 live.update(render(watch))
 
-            result = fly(options, live.console.print, show, echo=False)
+            results = fly(options, live.console.print, show, echo=False)
     else:
-        result = fly(
+        results = fly(
             options,
             say,
             (lambda watch: last.__setitem__(slice(None), [watch])) if screenshot else None,
@@ -97,8 +156,15 @@ def sim(
 
         picture = Console(record=True, width=150, height=48, file=io.StringIO())
         picture.print(render(last[0]))
-        picture.save_svg(str(screenshot), title=f"marsy sim: {result.mission_id}")
-    say(f"mission {result.mission_id}: {result.state}")
+        picture.save_svg(str(screenshot), title=f"marsy sim: {results[-1].mission_id}")
+    for result in results:
+        _summary(result, say)
+    if not all(result.completed for result in results):
+        raise SystemExit(1)
+
+
+def _summary(result: MissionResult, say: Callable[[str], None]) -> None:
+    say(f"mission {result.mission_id} ({result.scenario}): {result.state}")
     for entry in result.ledger:
         say(
             f"  ledger {entry['source']:<9} {entry['received']:6d} points stored, "
@@ -113,11 +179,9 @@ def sim(
     restarted = {name: n for name, n in result.restarts.items() if n}
     if restarted:
         say(f"  restarts: {restarted}")
-    say(f"logs and data in {result.run}")
+    say(f"  logs and data in {result.run}")
     if result.report is not None:
-        say(f"post-flight report: {result.report}")
-    if not result.completed:
-        raise SystemExit(1)
+        say(f"  post-flight report: {result.report}")
 
 
 def _interrupt(signum: int, frame: object) -> None:

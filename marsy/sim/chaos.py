@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from marsy.local import LocalMosquitto
+from marsy.local.process import LocalServer
 from marsy.protocol import Device
 from marsy.sim.children import Supervisor
 from marsy.sim.plan import GROUND, Plan
@@ -37,10 +37,23 @@ class Injected:
     """Wall seconds until the target answered again."""
 
 
-def schedule(seed: int, count: int = 5, start: float = 20.0, end: float = 420.0) -> list[Fault]:
+def schedule(
+    seed: int,
+    count: int = 5,
+    start: float = 20.0,
+    end: float = 420.0,
+    targets: tuple[str, ...] = TARGETS,
+) -> list[Fault]:
+    """The same seed draws the same faults. Without the broker among ``targets`` (a broker the
+    simulation did not start), its draws go to the other targets."""
     rng = random.Random(seed)
     times = sorted(rng.uniform(start, end) for _ in range(count))
-    return [Fault(round(t, 1), rng.choice(TARGETS)) for t in times]
+    faults = [Fault(round(t, 1), rng.choice(TARGETS)) for t in times]
+    spare = [t for t in targets if t != BROKER]
+    return [
+        f if f.target in targets else Fault(f.at, spare[int(f.at * 10) % len(spare)])
+        for f in faults
+    ]
 
 
 class ChaosMonkey:
@@ -48,7 +61,7 @@ class ChaosMonkey:
         self,
         faults: list[Fault],
         supervisor: Supervisor,
-        broker: LocalMosquitto,
+        broker: LocalServer | None,
         plan: Plan,
         say: Callable[[str], None],
     ) -> None:
@@ -67,7 +80,7 @@ class ChaosMonkey:
                 f"chaos: {'restarting' if fault.target == BROKER else 'SIGKILL'} "
                 f"{fault.target} at +{fault.at:.0f} s"
             )
-            if fault.target == BROKER:
+            if fault.target == BROKER and self.broker is not None:
                 self.broker.restart()
             else:
                 self.supervisor.kill(fault.target, signal.SIGKILL)
@@ -90,7 +103,7 @@ class ChaosMonkey:
     def _alive(self, item: Injected) -> bool:
         target = item.fault.target
         if target == BROKER:
-            return self.broker.process.running()
+            return self.broker is not None and self.broker.process.running()
         child = self.supervisor.children.get(target)
         if child is None or child.proc is None or child.proc.poll() is not None:
             return False

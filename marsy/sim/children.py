@@ -77,9 +77,16 @@ class Supervisor:
         if child.proc is not None and child.proc.poll() is None:
             os.killpg(child.proc.pid, sig)
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM everyone, wait, then SIGKILL the stragglers."""
-        live = [c for c in self.children.values() if c.proc and c.proc.poll() is None]
+    def retire(self, names: list[str], timeout: float = 10.0) -> None:
+        """Stop these children for good and forget them (a vehicle whose mission is over)."""
+        self.stop(timeout, names)
+        for name in names:
+            self.children.pop(name, None)
+
+    def stop(self, timeout: float = 10.0, names: list[str] | None = None) -> None:
+        """SIGTERM everyone (or the ``names``), wait, then SIGKILL the stragglers."""
+        chosen = [self.children[n] for n in names] if names is not None else self.children.values()
+        live = [c for c in chosen if c.proc and c.proc.poll() is None]
         for child in live:
             child.restart = False
             try:

@@ -1,9 +1,11 @@
-"""Flies one simulated mission with every MarsY program as its own process on localhost.
+"""Flies simulated missions with every MarsY program as its own process on localhost.
 
-A private Mosquitto and influxd; the firmware simulator on ptys; the four onboard agents; the
-ground services (weather, launchpad, telemetry, calculator, staging, payload, webcaster,
-command). The simulation then does what an operator would: it asks Command to start a mission
-and watches the bus until the mission is over, the interview included.
+A broker and a time-series store (see :mod:`marsy.sim.servers`); the ground services (weather,
+launchpad, telemetry, calculator, staging, payload, webcaster, command); then, per mission, a new
+vehicle: the firmware simulator on ptys and the four onboard agents. The simulation does what an
+operator would: it asks Command to start a mission and watches the bus until the mission is
+over, the interview included. Several missions fly in a row under the same ground, each with its
+own id, each vehicle retired when its mission is over.
 """
 
 from __future__ import annotations
@@ -18,12 +20,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marsy.local import LocalInfluxd, LocalMosquitto
+from marsy.clock import MissionClock
+from marsy.local.process import LocalServer
 from marsy.mqtt import MqttBus
-from marsy.protocol import ContractError, Device, EventType, Service, decode_message
-from marsy.sim.chaos import ChaosMonkey, schedule
+from marsy.protocol import (
+    ContractError,
+    Device,
+    DevicePresence,
+    EventType,
+    PresenceState,
+    Service,
+    decode_message,
+)
+from marsy.sim.chaos import BROKER, TARGETS, ChaosMonkey, schedule
 from marsy.sim.children import Supervisor
-from marsy.sim.plan import GROUND, Plan
+from marsy.sim.plan import GROUND, Plan, Vehicle
+from marsy.sim.servers import open_servers
 from marsy.sim.watch import DeviceTally, Watch
 
 logger = logging.getLogger(__name__)
@@ -36,7 +48,8 @@ ENDED = ("complete", "aborted", "scrubbed")
 
 @dataclass(frozen=True)
 class SimOptions:
-    scenario: str = "nominal"
+    scenarios: tuple[str, ...] = ("nominal",)
+    """Flown in a row, one mission each."""
     vehicle: str = "marsy"
     speed: float = 10.0
     seed: int = 0
@@ -47,10 +60,18 @@ class SimOptions:
     """Mission seconds to wait after the mission ended, for the interview."""
     chaos_seed: int | None = None
     """Fly with the chaos monkey, on the schedule this seed draws."""
+    broker_url: str | None = None
+    """A broker that already runs, instead of a private one."""
+    broker_passwords: dict[str, str] = field(default_factory=dict)
+    influx_url: str | None = None
+    """An InfluxDB that already runs, instead of a private store."""
+    embedded: bool = False
+    """Use the embedded broker and store even where Mosquitto and influxd are installed."""
 
 
 @dataclass
 class MissionResult:
+    scenario: str
     mission_id: str
     state: str
     run: Path
@@ -122,40 +143,107 @@ def fly(
     show: Show | None = None,
     *,
     echo: bool = True,
-) -> MissionResult:
-    """Fly one mission; every child process is stopped on the way out, whatever happens."""
+) -> list[MissionResult]:
+    """Fly every mission of ``options``; every child process is stopped on the way out, and
+    every server this started, whatever happens."""
     run = (options.run_dir / time.strftime("%Y%m%d-%H%M%S")).resolve()
     run.mkdir(parents=True, exist_ok=True)
     say(f"run folder {run}")
     supervisor = Supervisor(run / "logs")
-    with LocalMosquitto(run / "mosquitto") as broker, LocalInfluxd(run / "influxd") as influxd:
-        say(
-            f"mosquitto on 127.0.0.1:{broker.port}, influxd on 127.0.0.1:{influxd.port} "
-            "(private instances, the project's configuration)"
-        )
-        plan = Plan(run, broker, influxd, epoch=time.time() + BOOT_DELAY, warp=options.speed)
+    with open_servers(
+        run,
+        broker_url=options.broker_url,
+        broker_passwords=options.broker_passwords,
+        influx_url=options.influx_url,
+        embedded=options.embedded,
+    ) as servers:
+        for line in servers.lines:
+            say(line)
+        plan = Plan(run, servers.broker, servers.store, time.time() + BOOT_DELAY, options.speed)
+        results: list[MissionResult] = []
         try:
-            supervisor.start(plan.firmware(options.scenario, options.vehicle, options.seed))
-            wait_for_ports(run / "ports")
-            for device in Device:
-                supervisor.start(plan.agent(device))
             for name in GROUND:
                 supervisor.start(plan.service(name))
             _wait_healthy(plan, supervisor)
-            say("firmware, 4 agents and 8 ground services up; asking Command for a mission")
-            result = _mission(options, plan, supervisor, say if echo else _quiet, show)
-            result.report = _report(plan, result.mission_id, result.chaos)
-            say(f"report: {result.report}")
-            return result
+            say("8 ground services up")
+            for number, scenario in enumerate(options.scenarios, 1):
+                vehicle = plan.vehicle(number)
+                onboard = _roll_out(plan, supervisor, vehicle, scenario, options)
+                say(f"vehicle {number}: firmware ({scenario}) and 4 agents up; asking Command")
+                result = _mission(
+                    options,
+                    scenario,
+                    plan,
+                    supervisor,
+                    servers.restartable_broker,
+                    say if echo else _quiet,
+                    show,
+                )
+                supervisor.retire(onboard)
+                result.report = _report(plan, result.mission_id, result.chaos)
+                say(f"mission {result.mission_id}: {result.state}; report: {result.report}")
+                results.append(result)
+            return results
         finally:
             supervisor.stop()
             say("every process stopped")
 
 
+def _roll_out(
+    plan: Plan, supervisor: Supervisor, vehicle: Vehicle, scenario: str, options: SimOptions
+) -> list[str]:
+    """A new vehicle on the pad: its boards (the firmware simulator) and its four agents."""
+    firmware = plan.firmware(scenario, options.vehicle, options.seed, vehicle)
+    supervisor.start(firmware)
+    wait_for_ports(vehicle.ports)
+    agents = [plan.agent(device, vehicle) for device in Device]
+    since = MissionClock(plan.epoch, plan.warp).now()
+    for agent in agents:
+        supervisor.start(agent)
+    _wait_online(plan, supervisor, since)
+    return [firmware.name, *(agent.name for agent in agents)]
+
+
+def _wait_online(plan: Plan, supervisor: Supervisor, since: float, timeout: float = 30.0) -> None:
+    """Until every agent of the new vehicle says it is online (a retained "online" older than
+    ``since`` is a previous vehicle's), so Command does not find the rocket offline."""
+    observer = MqttBus(
+        plan.broker.settings_for(str(Service.OBSERVER)), "sim-presence", persistent=False
+    )
+    waiting = {str(device) for device in Device}
+    for name in waiting:
+        observer.subscribe(observer.topics.presence(name))
+    observer.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while waiting and time.monotonic() < deadline:
+            supervisor.check()
+            delivery = observer.receive(timeout=0.2)
+            if delivery is None:
+                continue
+            observer.ack(delivery)
+            try:
+                message = decode_message(delivery.payload)
+            except ContractError:
+                continue
+            online = isinstance(message, DevicePresence) and message.state is PresenceState.ONLINE
+            if online and message.ts >= since:
+                waiting.discard(message.source)
+    finally:
+        observer.stop()
+    if waiting:
+        raise RuntimeError(
+            f"agents not online after {timeout:.0f} s: {', '.join(sorted(waiting))}; "
+            f"see {plan.run / 'logs'}"
+        )
+
+
 def _mission(
     options: SimOptions,
+    scenario: str,
     plan: Plan,
     supervisor: Supervisor,
+    broker: LocalServer | None,
     say: Callable[[str], None],
     show: Show | None,
 ) -> MissionResult:
@@ -165,12 +253,12 @@ def _mission(
     observer.start()
     watch = Watch(say)
     shown = 0.0
-    monkey = _monkey(options, supervisor, plan, say)
+    monkey = _monkey(options, supervisor, plan, broker, say)
     command = plan.url("command")
     state = "planned"
     try:
         started = _http(
-            "POST", f"{command}/missions", plan.tokens["operator"], {"scenario": options.scenario}
+            "POST", f"{command}/missions", plan.tokens["operator"], {"scenario": scenario}
         )
         watch.mission_id = mission_id = started["mission_id"]
         state = started["state"]
@@ -211,6 +299,7 @@ def _mission(
     finally:
         observer.stop()
     result = MissionResult(
+        scenario,
         mission_id,
         state,
         plan.run,
@@ -231,13 +320,18 @@ def _quiet(line: str) -> None:
 
 
 def _monkey(
-    options: SimOptions, supervisor: Supervisor, plan: Plan, say: Callable[[str], None]
+    options: SimOptions,
+    supervisor: Supervisor,
+    plan: Plan,
+    broker: LocalServer | None,
+    say: Callable[[str], None],
 ) -> ChaosMonkey | None:
     if options.chaos_seed is None:
         return None
-    faults = schedule(options.chaos_seed)
+    targets = TARGETS if broker is not None else tuple(t for t in TARGETS if t != BROKER)
+    faults = schedule(options.chaos_seed, targets=targets)
     say("chaos schedule: " + ", ".join(f"+{f.at:.0f} s {f.target}" for f in faults))
-    return ChaosMonkey(faults, supervisor, plan.broker, plan, say)
+    return ChaosMonkey(faults, supervisor, broker, plan, say)
 
 
 def _collect(plan: Plan, mission_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -265,7 +359,7 @@ def _report(plan: Plan, mission_id: str, notes: list[str]) -> Path:
     from ground.report.data import load
     from marsy.settings import InfluxSettings
 
-    settings = plan.influxd.settings()
+    settings = plan.store.settings()
     http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
     try:
         data = load(

@@ -13,9 +13,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from marsy.local import LocalInfluxd, LocalMosquitto, free_port
+from marsy.local import free_port
 from marsy.protocol import Device
+from marsy.settings import InfluxSettings, MqttSettings
 from marsy.sim.children import Child
+from marsy.sim.servers import Broker, Store
 
 MARSY = [sys.executable, "-m", "marsy.cli"]
 GROUND = (
@@ -31,11 +33,36 @@ GROUND = (
 """Start order: the services Command calls come before it."""
 
 
+def _with_secret(settings: MqttSettings | InfluxSettings) -> str:
+    """Settings as the JSON of an environment variable, the password in clear (a child's own)."""
+    fields = settings.model_dump(mode="json")
+    if settings.password is not None:
+        fields["password"] = settings.password.get_secret_value()
+    return json.dumps(fields)
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """One vehicle's folders: a mission of a row flies a new rocket with fresh boards and agents
+    (its serial ports and its agents' on-disk state), under the same ground."""
+
+    number: int
+    folder: Path
+
+    @property
+    def ports(self) -> Path:
+        return self.folder / "ports"
+
+    @property
+    def state(self) -> Path:
+        return self.folder / "state"
+
+
 @dataclass
 class Plan:
     run: Path
-    broker: LocalMosquitto
-    influxd: LocalInfluxd
+    broker: Broker
+    store: Store
     epoch: float
     warp: float
     ports: dict[str, int] = field(default_factory=dict)
@@ -53,7 +80,10 @@ class Plan:
     def _clock(self, prefix: str) -> dict[str, str]:
         return {f"{prefix}CLOCK__EPOCH": repr(self.epoch), f"{prefix}CLOCK__WARP": repr(self.warp)}
 
-    def firmware(self, scenario: str, vehicle: str, seed: int) -> Child:
+    def vehicle(self, number: int) -> Vehicle:
+        return Vehicle(number, self.run / f"vehicle-{number}")
+
+    def firmware(self, scenario: str, vehicle: str, seed: int, on: Vehicle) -> Child:
         return Child(
             "firmware",
             [
@@ -70,39 +100,27 @@ class Plan:
                 "--epoch",
                 repr(self.epoch),
                 "--links",
-                str(self.run / "ports"),
+                str(on.ports),
             ],
         )
 
-    def agent(self, device: Device) -> Child:
+    def agent(self, device: Device, on: Vehicle) -> Child:
         env = {
-            "MARSY_EDGE_SERIAL_URL": str(self.run / "ports" / str(device)),
-            "MARSY_EDGE_STATE_DIR": str(self.run / "state"),
-            "MARSY_EDGE_MQTT__HOST": "127.0.0.1",
-            "MARSY_EDGE_MQTT__PORT": str(self.broker.port),
-            "MARSY_EDGE_MQTT__USERNAME": str(device),
-            "MARSY_EDGE_MQTT__PASSWORD": self.broker.passwords[str(device)],
-            "MARSY_EDGE_MQTT__TOPIC_ROOT": self.broker.topic_root,
+            "MARSY_EDGE_SERIAL_URL": str(on.ports / str(device)),
+            "MARSY_EDGE_STATE_DIR": str(on.state),
+            "MARSY_EDGE_MQTT": _with_secret(self.broker.settings_for(str(device))),
             "MARSY_EDGE_HEARTBEAT_INTERVAL": "2",
             **self._clock("MARSY_EDGE_"),
         }
         return Child(f"agent-{device}", [*MARSY, "agent", str(device)], env)
 
     def service(self, name: str) -> Child:
-        mqtt = {
-            **self.broker.settings_for(name).model_dump(mode="json"),
-            "password": self.broker.passwords[name],
-        }
-        influx = {
-            **self.influxd.settings().model_dump(mode="json"),
-            "password": self.influxd.password,
-        }
         callers = {"operator": self.tokens["operator"]}
         if name == "launchpad":
             callers["command"] = self.tokens["command"]
         env = {
-            "MARSY_GROUND_MQTT": json.dumps(mqtt),
-            "MARSY_GROUND_INFLUX": json.dumps(influx),
+            "MARSY_GROUND_MQTT": _with_secret(self.broker.settings_for(name)),
+            "MARSY_GROUND_INFLUX": _with_secret(self.store.settings()),
             "MARSY_GROUND_STATE_DIR": str(self.run / "state"),
             "MARSY_GROUND_HTTP_PORT": str(self.ports[name]),
             "MARSY_GROUND_API_TOKENS": json.dumps(callers),

@@ -14,13 +14,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from pydantic import BaseModel
 
 from ground.influx import InfluxHttp
 from ground.influx.schema import ALERTS
 from ground.report.data import MissionData, load
-from marsy.local import LocalInfluxd, LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     BY_DEVICE,
@@ -36,6 +36,7 @@ from marsy.protocol import (
 from marsy.settings import InfluxSettings
 from marsy.sim.children import Supervisor
 from marsy.sim.plan import Plan
+from marsy.sim.servers import Broker, open_store, private_broker
 
 LEAD = 3.0
 """Wall seconds between the start and the first replayed sample (the services start)."""
@@ -106,14 +107,25 @@ def _verdicts(http: InfluxHttp, mission_id: str) -> Verdicts:
     return counts
 
 
-def replay(mission_id: str, run: Path, speed: float, say: Callable[[str], None]) -> ReplayResult:
+def replay(
+    mission_id: str,
+    run: Path,
+    speed: float,
+    say: Callable[[str], None],
+    influx_url: str | None = None,
+) -> ReplayResult:
+    """The recorded mission fed back through a private broker to a fresh ingest and calculator,
+    which store into the run's own store beside the live mission."""
     folder = run / "replay" / time.strftime("%Y%m%d-%H%M%S")
     replay_id = f"{mission_id}-replay"
-    with LocalInfluxd(run / "influxd") as influxd, LocalMosquitto(folder / "mosquitto") as broker:
-        settings = influxd.settings()
+    server, _, line = private_broker(folder)
+    with open_store(run, influx_url) as store, server:
+        say(f"broker: {line}")
+        broker = cast(Broker, server)
+        settings = store.settings()
         http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
         data = load(mission_id, run / "state" / "command" / "missions.db", http, InfluxSettings())
-        plan = Plan(folder, broker, influxd, epoch=time.time() + LEAD, warp=speed)
+        plan = Plan(folder, broker, store, epoch=time.time() + LEAD, warp=speed)
         supervisor = Supervisor(folder / "logs")
         buses: dict[str, MqttBus] = {}
         published = 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from marsy.local import LocalInfluxd, LocalMosquitto
 from marsy.protocol import Device
 from marsy.sim.mission import SimOptions, fly
 from marsy.sim.replay import replay
@@ -21,11 +23,42 @@ def first(timeline: list[dict[str, Any]], kind: str, text: str, source: str | No
     raise AssertionError(f"no {kind} {text!r} in the timeline")
 
 
-def test_nominal_mission_timeline(tmp_path: Path) -> None:
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[tuple[LocalMosquitto, LocalInfluxd]]:
+    """A broker and an InfluxDB that run before the simulation and after it."""
+    with (
+        LocalMosquitto(tmp_path / "broker") as broker,
+        LocalInfluxd(tmp_path / "influxd") as influxd,
+    ):
+        yield broker, influxd
+
+
+def test_nominal_then_explosion_in_a_row_on_running_servers(
+    tmp_path: Path, servers: tuple[LocalMosquitto, LocalInfluxd]
+) -> None:
+    """The original design's demo: a nominal mission, then an explosion, each with its own id,
+    on a broker and a store the simulation is given (``--broker``/``--influx``)."""
+    broker, influxd = servers
+    login = f"{influxd.username}:{influxd.password}@127.0.0.1:{influxd.port}"
     lines: list[str] = []
-    result = fly(SimOptions(scenario="nominal", speed=20, run_dir=tmp_path), lines.append)
-    assert result.state == "complete", "\n".join(lines[-30:])
-    tl = result.timeline
+    nominal, explosion = fly(
+        SimOptions(
+            scenarios=("nominal", "explosion"),
+            speed=20,
+            run_dir=tmp_path / "runs",
+            broker_url=f"mqtt://127.0.0.1:{broker.port}",
+            broker_passwords=broker.passwords,
+            influx_url=f"http://{login}",
+        ),
+        lines.append,
+    )
+    run = nominal.run
+    assert not (run / "mosquitto").exists() and not (run / "influxd").exists()
+    assert any("not started here" in line and "broker" in line for line in lines), lines[:5]
+    assert nominal.mission_id != explosion.mission_id
+
+    assert nominal.state == "complete", "\n".join(lines[-30:])
+    tl = nominal.timeline
     order = [
         first(tl, "go_no_go", "weather go"),
         first(tl, "go_no_go", "rocket go"),
@@ -37,30 +70,30 @@ def test_nominal_mission_timeline(tmp_path: Path) -> None:
         first(tl, "webcast", "", "webcaster"),
     ]
     assert order == sorted(order), order
-    assert result.interview, "the astronaut was interviewed"
-    for entry in result.ledger:
+    assert nominal.interview, "the astronaut was interviewed"
+    for entry in nominal.ledger:
         assert entry["missing"] == 0, entry
-    assert {e["source"] for e in result.ledger} >= {"rocket", "booster", "suit", "satellite"}
-    assert all(len(result.tallies[d].seqs) > 0 for d in Device)
+    assert {e["source"] for e in nominal.ledger} >= {"rocket", "booster", "suit", "satellite"}
+    assert all(len(nominal.tallies[d].seqs) > 0 for d in Device)
 
-
-def test_explosion_mission_aborts_and_saves_the_crew(tmp_path: Path) -> None:
-    lines: list[str] = []
-    result = fly(SimOptions(scenario="explosion", speed=20, run_dir=tmp_path), lines.append)
-    assert result.state == "aborted", "\n".join(lines[-30:])
-    tl = result.timeline
+    assert explosion.state == "aborted", "\n".join(lines[-30:])
+    tl = explosion.timeline
     assert first(tl, "event", "abort") < first(tl, "event", "ejection")
     first(tl, "decision", "abort: go")
     first(tl, "event", "self_destruct")
     first(tl, "event", "capsule_landed")
-    suit = next(e for e in result.ledger if e["source"] == "suit")
+    suit = next(e for e in explosion.ledger if e["source"] == "suit")
     assert suit["missing"] == 0 and suit["received"] > 0
-    assert result.report is not None
-    assert (result.report.parent / "crew_descent.png").exists()
-    assert (result.report.parent / "crew.png").exists()
+    assert explosion.report is not None
+    assert (explosion.report.parent / "crew_descent.png").exists()
+    assert (explosion.report.parent / "crew.png").exists()
+    # the second vehicle's telemetry is its own: no point of the first mission under its id
+    assert not any(e["mission_id"] == nominal.mission_id for e in explosion.ledger)
 
     # replayed through the bus, the calculator sees the loss of the rocket again
-    again = replay(result.mission_id, result.run, speed=50, say=lines.append)
+    again = replay(
+        explosion.mission_id, run, speed=50, say=lines.append, influx_url=f"http://{login}"
+    )
     lost = ("rocket", "loss_of_signal", "none", "red")
     assert again.published > 1000
     assert again.live[lost] == 1, again.live
@@ -71,9 +104,7 @@ def test_chaos_mission_completes_without_losing_a_point(tmp_path: Path) -> None:
     """Seed 8 kills the suit agent twice, restarts the broker near Max-Q, kills staging just
     before separation and the ingest near orbit."""
     lines: list[str] = []
-    result = fly(
-        SimOptions(scenario="nominal", speed=20, run_dir=tmp_path, chaos_seed=8), lines.append
-    )
+    result = fly(SimOptions(speed=20, run_dir=tmp_path, chaos_seed=8), lines.append)[0]
     assert result.state == "complete", "\n".join(lines[-30:])
     assert len(result.chaos) == 5
     assert all("recovered in" in line for line in result.chaos), result.chaos

@@ -29,8 +29,14 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_simulation_leaves_no_process(tmp_path: Path, sig: signal.Signals) -> None:
+@pytest.mark.parametrize(
+    ("sig", "servers"),
+    [(signal.SIGINT, []), (signal.SIGTERM, []), (signal.SIGINT, ["--embedded"])],
+    ids=["sigint", "sigterm", "sigint-embedded"],
+)
+def test_interrupted_simulation_leaves_no_process(
+    tmp_path: Path, sig: signal.Signals, servers: list[str]
+) -> None:
     sim = subprocess.Popen(
         [
             sys.executable,
@@ -42,6 +48,7 @@ def test_interrupted_simulation_leaves_no_process(tmp_path: Path, sig: signal.Si
             "20",
             "--run-dir",
             str(tmp_path),
+            *servers,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

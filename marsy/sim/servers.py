@@ -1,0 +1,233 @@
+"""The broker and the time-series store a simulation flies on, and how it found them.
+
+Installed servers come first: a private ``mosquitto`` and ``influxd`` with the project's
+configuration. Where one is not installed its embedded stand-in runs instead (same interface,
+pure Python). ``--broker URL`` and ``--influx URL`` use servers that already run somewhere; the
+simulation then neither starts nor restarts them. What was used is written to the run folder,
+so ``marsy report`` can open the same store again later.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, cast
+
+from pydantic import SecretStr
+
+from marsy.brokerconf import all_users
+from marsy.local import LocalInfluxd, LocalMosquitto, installed
+from marsy.local.process import LocalServer
+from marsy.settings import InfluxSettings, MqttSettings
+
+SERVERS_FILE = "servers.json"
+
+
+class Broker(Protocol):
+    """What a simulation needs of a broker: where it is and how each MarsY user signs in."""
+
+    topic_root: str
+
+    def settings_for(self, user: str, **overrides: object) -> MqttSettings: ...
+
+
+class Store(Protocol):
+    """What a simulation needs of a time-series store."""
+
+    @property
+    def url(self) -> str: ...
+
+    def settings(self, **overrides: object) -> InfluxSettings: ...
+
+
+@dataclass
+class ExternalBroker:
+    """A broker that already runs (``--broker mqtt://[user:password@]host:port``).
+
+    Each MarsY user signs in with its password from ``passwords`` (a deployment's credentials);
+    without one, with the user and password of the URL (a development broker with one login).
+    """
+
+    url: str
+    passwords: Mapping[str, str] = field(default_factory=dict)
+    topic_root: str = "marsy"
+
+    def __post_init__(self) -> None:
+        parsed = urllib.parse.urlsplit(self.url)
+        if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
+            raise ValueError(f"--broker {self.url!r}: expected mqtt://[user:password@]host:port")
+        self.host = parsed.hostname
+        self.port = parsed.port or 1883
+        self._login = (
+            urllib.parse.unquote(parsed.username or ""),
+            urllib.parse.unquote(parsed.password or ""),
+        )
+
+    def settings_for(self, user: str, **overrides: object) -> MqttSettings:
+        if user in self.passwords:
+            username, password = user, self.passwords[user]
+        elif self._login[0]:
+            username, password = self._login
+        else:
+            raise ValueError(
+                f"no password for MQTT user {user!r}: give --broker-passwords, or a login in "
+                "the --broker URL"
+            )
+        fields: dict[str, object] = {
+            "host": self.host,
+            "port": self.port,
+            "username": username,
+            "password": password,
+            "topic_root": self.topic_root,
+        }
+        fields.update(overrides)
+        return MqttSettings.model_validate(fields)
+
+    def describe(self) -> str:
+        return f"the broker at {self.host}:{self.port}"
+
+
+@dataclass
+class ExternalStore:
+    """An InfluxDB 1.x API that already runs (``--influx http://[user:password@]host:port``)."""
+
+    raw_url: str
+
+    def __post_init__(self) -> None:
+        parsed = urllib.parse.urlsplit(self.raw_url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(
+                f"--influx {self.raw_url!r}: expected http(s)://[user:password@]host:port"
+            )
+        self.username = urllib.parse.unquote(parsed.username) if parsed.username else None
+        self.password = urllib.parse.unquote(parsed.password or "")
+        netloc = parsed.hostname + (f":{parsed.port}" if parsed.port else "")
+        self._url = urllib.parse.urlunsplit((parsed.scheme, netloc, parsed.path, "", ""))
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def settings(self, **overrides: object) -> InfluxSettings:
+        fields: dict[str, object] = {"url": self._url, "username": self.username}
+        if self.username is not None:
+            fields["password"] = SecretStr(self.password)
+        fields.update(overrides)
+        return InfluxSettings.model_validate(fields)
+
+
+@dataclass
+class Servers:
+    broker: Broker
+    store: Store
+    restartable_broker: LocalServer | None
+    """The broker when this simulation runs it (the chaos monkey may restart it)."""
+    lines: list[str]
+    """What is used, for the operator."""
+
+
+def read_passwords(path: Path) -> dict[str, str]:
+    """A credentials file: a JSON or TOML table of MarsY user to MQTT password."""
+    text = path.read_text()
+    raw = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    table = raw.get("mqtt", raw) if isinstance(raw, dict) else None
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise ValueError(f'{path}: expected a table of user = "password"')
+    unknown = set(table) - {str(u) for u in all_users()}
+    if unknown:
+        raise ValueError(f"{path}: no MarsY user named {sorted(unknown)[0]!r}")
+    return dict(table)
+
+
+def private_broker(folder: Path, embedded: bool = False) -> tuple[LocalServer, str, str]:
+    """A broker of this machine's own (not started yet): Mosquitto if installed, else the
+    embedded one; with what it is and why, for the operator and for the run's record."""
+    if installed("mosquitto") and not embedded:
+        mosquitto = LocalMosquitto(folder / "mosquitto")
+        return mosquitto, "mosquitto", f"mosquitto on 127.0.0.1:{mosquitto.port} (private)"
+    from marsy.local.embedded.broker.instance import EmbeddedBroker
+
+    inner = EmbeddedBroker(folder / "embedded-broker")
+    why = "as asked" if embedded else "mosquitto is not installed"
+    return inner, "embedded", f"embedded MQTT 5 broker on 127.0.0.1:{inner.port} ({why})"
+
+
+def private_store(folder: Path, embedded: bool = False) -> tuple[LocalServer, str, str]:
+    """A store of this machine's own (not started yet): influxd if installed, else the embedded
+    one; with what it is and why."""
+    if installed("influxd") and not embedded:
+        influxd = LocalInfluxd(folder / "influxd")
+        return influxd, "influxd", f"influxd at {influxd.url} (private)"
+    from marsy.local.embedded.tsdb.instance import EmbeddedInfluxd
+
+    inner = EmbeddedInfluxd(folder / "embedded-tsdb")
+    why = "as asked" if embedded else "influxd is not installed"
+    return inner, "embedded", f"embedded time-series store at {inner.url} ({why})"
+
+
+@contextmanager
+def open_servers(
+    folder: Path,
+    *,
+    broker_url: str | None = None,
+    broker_passwords: Mapping[str, str] | None = None,
+    influx_url: str | None = None,
+    embedded: bool = False,
+) -> Iterator[Servers]:
+    """Start (or reach) the broker and the store; stops what it started on the way out."""
+    lines: list[str] = []
+    record: dict[str, dict[str, str]] = {}
+    with ExitStack() as stack:
+        broker: Broker
+        restartable: LocalServer | None = None
+        if broker_url is not None:
+            external = ExternalBroker(broker_url, dict(broker_passwords or {}))
+            broker = external
+            lines.append(f"broker: {external.describe()} (not started here)")
+            record["broker"] = {"kind": "external", "address": f"{external.host}:{external.port}"}
+        else:
+            server, kind, line = private_broker(folder, embedded)
+            restartable = stack.enter_context(server)
+            broker = cast(Broker, server)
+            lines.append(f"broker: {line}")
+            record["broker"] = {"kind": kind}
+        store: Store
+        if influx_url is not None:
+            store = ExternalStore(influx_url)
+            lines.append(f"store: InfluxDB at {store.url} (not started here)")
+            record["store"] = {"kind": "external", "url": store.url}
+        else:
+            server, kind, line = private_store(folder, embedded)
+            store = cast(Store, stack.enter_context(server))
+            lines.append(f"store: {line}")
+            record["store"] = {"kind": kind}
+        (folder / SERVERS_FILE).write_text(json.dumps(record, indent=2) + "\n")
+        yield Servers(broker, store, restartable, lines)
+
+
+@contextmanager
+def open_store(run: Path, influx_url: str | None = None) -> Iterator[Store]:
+    """The store a past run wrote to: its private influxd or embedded store, started on the
+    run's data again, or the external one it names (``influx_url`` then gives the login)."""
+    try:
+        record = json.loads((run / SERVERS_FILE).read_text()).get("store", {})
+    except FileNotFoundError:
+        record = {"kind": "influxd"}  # runs made before the file existed
+    kind = record.get("kind")
+    if influx_url is not None:
+        yield ExternalStore(influx_url)
+    elif kind == "external":
+        yield ExternalStore(record["url"])
+    elif kind == "embedded":
+        from marsy.local.embedded.tsdb.instance import EmbeddedInfluxd
+
+        with EmbeddedInfluxd(run / "embedded-tsdb") as embedded:
+            yield embedded
+    else:
+        with LocalInfluxd(run / "influxd") as influxd:
+            yield influxd
