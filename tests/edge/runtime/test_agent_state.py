@@ -29,18 +29,31 @@ def agent(tmp_path: Path) -> Agent:
 def test_a_restarted_agent_keeps_its_mission_and_the_steps_taken(tmp_path: Path) -> None:
     first = agent(tmp_path)
     assert first.mission_id == STANDBY
-    status = MissionStatus(mission_id="M1", source="command", seq=1, ts=1.0,
-                           state=MissionState.FLYING, phase=FlightPhase.ASCENT)
-    first._handle_delivery(Delivery("marsy/mission/status", encode_message(status), 1, True,
-                                    False, 1, 0))
+    status = MissionStatus(
+        mission_id="M1",
+        source="command",
+        seq=1,
+        ts=1.0,
+        state=MissionState.FLYING,
+        phase=FlightPhase.ASCENT,
+    )
+    first._handle_delivery(
+        Delivery("marsy/mission/status", encode_message(status), 1, True, False, 1, 0)
+    )
     first._handle_frames([EventFrame(Device.ROCKET, 9, 2.0, EventType.STAGE_SEPARATION, "")])
     first.outbox.close()
 
     second = agent(tmp_path)
     assert second.mission_id == "M1"
     assert EventType.STAGE_SEPARATION in second.state.events
-    separate = DeviceCommand(mission_id="M1", source="staging", seq=1, ts=2.0,
-                             command_id="staging-separate-M1", device=Device.ROCKET,
-                             action=CommandAction.SEPARATE)
+    separate = DeviceCommand(
+        mission_id="M1",
+        source="staging",
+        seq=1,
+        ts=2.0,
+        command_id="staging-separate-M1",
+        device=Device.ROCKET,
+        action=CommandAction.SEPARATE,
+    )
     assert second.behaviour.refuse(separate, second.state) == "the stages are already separated"
     second.outbox.close()
