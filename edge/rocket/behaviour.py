@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from edge.runtime.behaviour import FlightState
 from marsy.protocol import (
+    ROCKET_ACCEPTS,
     CommandAction,
     Device,
     DeviceCommand,
     EventType,
-    FlightPhase,
     Message,
     Topics,
 )
@@ -25,18 +25,6 @@ if TYPE_CHECKING:
     from edge.runtime.agent import Agent
 
 CRITICAL = frozenset({EventType.EXPLOSION_IMMINENT, EventType.ENGINE_FAILURE})
-_POWERED = frozenset({FlightPhase.ASCENT, FlightPhase.MAX_Q, FlightPhase.UPPER_STAGE})
-_GONE = frozenset({FlightPhase.DESTROYED, FlightPhase.LANDED})
-
-_ALLOWED: dict[CommandAction, frozenset[FlightPhase]] = {
-    CommandAction.IGNITE: frozenset({FlightPhase.PAD}),
-    CommandAction.THROTTLE: _POWERED,
-    CommandAction.SEPARATE: frozenset({FlightPhase.ASCENT, FlightPhase.MAX_Q, FlightPhase.COAST}),
-    CommandAction.DETACH: frozenset(
-        {FlightPhase.UPPER_STAGE, FlightPhase.COAST, FlightPhase.ORBIT}
-    ),
-    CommandAction.DESTRUCT: frozenset(FlightPhase) - {FlightPhase.PAD} - _GONE,
-}
 
 
 class RocketBehaviour:
@@ -58,7 +46,7 @@ class RocketBehaviour:
                 return "no payload detach before stage separation"
             if EventType.PAYLOAD_DETACHED in state.events:
                 return "the payload is already detached"
-        allowed = _ALLOWED.get(action, frozenset())
+        allowed = ROCKET_ACCEPTS.get(action, frozenset())
         if state.phase not in allowed:
             return f"{action} is not allowed in phase {state.phase}"
         return None

@@ -8,7 +8,7 @@
   where the rocket can separate. Never while the stages are known apart (the rocket's own
   event, or an accepted order): the rocket reports 0 % first-stage propellant once separated.
 
-Phases in which the rocket accepts a separation mirror the rocket agent's own rules.
+Phases in which the rocket accepts a separation come from the contract's command table.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ground.steering.flight import FlightView
 from ground.steering.steps import OutOfOrder, Proposal, StepSpec, require_current
 from ground.steering.store import Order, Outcome
-from marsy.protocol import CommandAction, EventType, FlightPhase
+from marsy.protocol import ROCKET_ACCEPTS, CommandAction, EventType, FlightPhase
 
 SEPARATE = "separate"
 THROTTLE_DOWN = "throttle-down"
@@ -33,8 +33,8 @@ SPECS = {
 }
 WATCHED = frozenset({EventType.STAGE_SEPARATION})
 FIGURES = ("fuel_stage1", "throttle", "dynamic_pressure", "altitude", "velocity")
-SEPARABLE = frozenset({FlightPhase.ASCENT, FlightPhase.MAX_Q, FlightPhase.COAST})
-"""Where the rocket accepts a separation (first-stage flight, or coasting after its cut-off)."""
+SEPARABLE = ROCKET_ACCEPTS[CommandAction.SEPARATE]
+"""Where the rocket accepts a separation (the rocket's own table, from the contract)."""
 
 
 class StagingCriteria(BaseModel):

@@ -4,6 +4,7 @@ No I/O happens here and nothing here imports paho, serial, flask or influxdb: ev
 (edge, ground, simulator) depends on this package and on nothing of each other.
 """
 
+from marsy.protocol.commanding import ROCKET_ACCEPTS
 from marsy.protocol.enums import (
     AlertRule,
     CommandAction,
@@ -54,6 +55,7 @@ __all__ = [
     "MESSAGE_TYPES",
     "PARAMETERS",
     "RETAINED",
+    "ROCKET_ACCEPTS",
     "SCHEMA_VERSION",
     "Alert",
     "AlertRule",
