@@ -3,6 +3,7 @@ CSV from stored data. A simulated run keeps everything in its run folder."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -72,12 +73,17 @@ _influx_option = click.option(
 )
 
 
+def _stored_mission(command: Callable[..., None]) -> Callable[..., None]:
+    """The arguments of a command about one stored mission: its id, where to find its run and
+    its store."""
+    for option in (_influx_option, _runs_option, _run_option, click.argument("mission_id")):
+        command = option(command)
+    return command
+
+
 @click.command()
-@click.argument("mission_id")
-@_run_option
-@_runs_option
+@_stored_mission
 @_out_option
-@_influx_option
 def report(
     mission_id: str, run: Path | None, runs: Path, out: Path | None, influx_url: str | None
 ) -> None:
@@ -87,11 +93,8 @@ def report(
 
 
 @click.command()
-@click.argument("mission_id")
-@_run_option
-@_runs_option
+@_stored_mission
 @_out_option
-@_influx_option
 def export(
     mission_id: str, run: Path | None, runs: Path, out: Path | None, influx_url: str | None
 ) -> None:
@@ -101,11 +104,8 @@ def export(
 
 
 @click.command()
-@click.argument("mission_id")
-@_run_option
-@_runs_option
+@_stored_mission
 @click.option("--speed", type=click.FloatRange(1, 100), default=10.0, show_default=True)
-@_influx_option
 def replay(
     mission_id: str, run: Path | None, runs: Path, speed: float, influx_url: str | None
 ) -> None:
