@@ -75,7 +75,8 @@ class SuitBehaviour:
 def interview_answer(question: str, state: FlightState) -> str:
     """The astronaut's answer to ``question``, built from their own flight as the suit measured
     it: peak g-load and heart rate, and when Max-Q, orbit or the ejection came. A question about
-    Max-Q, or a word for the audience, gets its own answer; anything else, the whole ride."""
+    Max-Q, how they are, or a word for the audience gets its own answer; anything else, the whole
+    ride."""
     times = state.event_times
     liftoff = times.get(EventType.LIFTOFF)
     asked = question.lower()
@@ -90,6 +91,12 @@ def interview_answer(question: str, state: FlightState) -> str:
             f"Max-Q came {times[EventType.MAX_Q] - liftoff:.0f} s after lift-off. The whole "
             "stack shook, then the engines throttled back and it smoothed out."
         )
+    if "how are you" in asked:
+        pulse = state.latest.get("heart_rate")
+        now = f", my heart is back to {pulse:.0f} beats a minute" if pulse is not None else ""
+        if EventType.EJECTION in times:
+            return f"Shaken, but fine{now}. The capsule came down under its parachutes."
+        return f"Feeling great{now}. The view from up here is worth every g."
     if "tell" in asked or "watching" in asked:
         if EventType.EJECTION in times:
             return (

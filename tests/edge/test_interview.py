@@ -36,8 +36,16 @@ def test_answer_quotes_the_peaks_and_the_timeline() -> None:
 
 
 def test_an_ejection_is_the_story() -> None:
-    state = FlightState(peaks={"g_load": 9.5}, event_times={EventType.EJECTION: 130.0})
+    state = FlightState(
+        peaks={"g_load": 9.5},
+        latest={"heart_rate": 92.4},
+        event_times={EventType.EJECTION: 130.0},
+    )
     assert interview_answer("And the abort?", state).startswith("The ejection was the hardest")
+    assert interview_answer("You are down safely. How are you?", state) == (
+        "Shaken, but fine, my heart is back to 92 beats a minute. "
+        "The capsule came down under its parachutes."
+    )
     assert "escape system works" in interview_answer("What would you tell everyone?", state)
 
 
