@@ -19,11 +19,10 @@ from ground.influx import InfluxHttp, TelemetryReader, point_line
 from ground.influx.schema import database_for
 from marsy.local import LocalInfluxd
 from marsy.protocol import (
-    AstronautVitals,
     Device,
-    DeviceTelemetry,
     FlightPhase,
     ValueType,
+    measurement,
     parameters_of,
 )
 from marsy.settings import InfluxSettings
@@ -50,12 +49,7 @@ def lines(start: int, stop: int) -> list[str]:
                 "phase": FlightPhase.ORBIT,
                 "values": values,
             }
-            message = (
-                AstronautVitals(astronaut="Thomas", **common)
-                if device is Device.SUIT
-                else DeviceTelemetry(device=device, **common)
-            )
-            out.append(point_line(message))
+            out.append(point_line(measurement(device, astronaut="Thomas", **common)))
     return out
 
 

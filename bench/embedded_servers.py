@@ -34,13 +34,13 @@ from marsy.local.embedded.broker.instance import EmbeddedBroker
 from marsy.local.embedded.tsdb.instance import EmbeddedInfluxd
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
-    AstronautVitals,
     Channel,
     Device,
     DeviceTelemetry,
     FlightPhase,
     ValueType,
     encode_message,
+    measurement,
     parameters_of,
 )
 from marsy.settings import InfluxSettings
@@ -198,12 +198,7 @@ def sample_lines(start: int, stop: int) -> dict[Device, list[str]]:
                 "phase": FlightPhase.ORBIT,
                 "values": values,
             }
-            message = (
-                AstronautVitals(astronaut="Thomas", **common)
-                if device is Device.SUIT
-                else DeviceTelemetry(device=device, **common)
-            )
-            out[device].append(point_line(message))
+            out[device].append(point_line(measurement(device, astronaut="Thomas", **common)))
     return out
 
 

@@ -32,22 +32,20 @@ from edge.runtime.serial_link import SerialLink
 from marsy.clock import MissionClock
 from marsy.mqtt import Delivery, MqttBus, Pending, PublishRejected, PublishTimeout
 from marsy.protocol import (
-    AstronautVitals,
     CommandAck,
     CommandAction,
     ContractError,
     Device,
     DeviceCommand,
     DeviceHealth,
-    DeviceTelemetry,
     EventType,
     LogLevel,
     LogRecord,
     MissionEvent,
     MissionStatus,
-    build,
     decode_message,
     encode_message,
+    measurement,
 )
 from marsy.protocol.framing import AckFrame, CommandFrame, EventFrame, Frame, TelemetryFrame
 from marsy.settings import EdgeSettings
@@ -240,22 +238,19 @@ class Agent:
 
     def _telemetry_messages(self, frames: list[TelemetryFrame], seq: int) -> list[BaseModel]:
         messages: list[BaseModel] = []
-        model = AstronautVitals if self.device is Device.SUIT else DeviceTelemetry
-        extra = {"astronaut": self.settings.astronaut} if self.device is Device.SUIT else {}
         for frame in frames:
             if not frame.values:
                 continue
             try:
-                message = build(
-                    model,
+                message = measurement(
+                    self.device,
+                    astronaut=self.settings.astronaut,
                     mission_id=self.mission_id,
                     source=str(self.device),
                     seq=seq,
                     ts=frame.time,
-                    device=self.device,
                     phase=frame.phase,
                     values=dict(frame.values),
-                    **extra,
                 )
             except ContractError as exc:
                 self.stats.invalid_frames += 1

@@ -38,6 +38,7 @@ from marsy.protocol.messages import (
     decode_as,
     decode_message,
     encode_message,
+    measurement,
 )
 from marsy.protocol.parameters import (
     BY_DEVICE,
@@ -90,6 +91,7 @@ __all__ = [
     "decode_as",
     "decode_message",
     "encode_message",
+    "measurement",
     "parameter",
     "parameters_of",
 ]

@@ -313,6 +313,17 @@ def build(model: type[M], **fields: Any) -> M:
         raise _contract_error(exc) from None
 
 
+def measurement(
+    device: Device, *, astronaut: str | None = None, **fields: Any
+) -> DeviceTelemetry | AstronautVitals:
+    """One sample of ``device``'s sensor board as its message: the suit's are the astronaut's
+    vitals (and need ``astronaut``), the vehicles' are telemetry. :class:`ContractError` on bad
+    input, as :func:`build`."""
+    if device is Device.SUIT:
+        return build(AstronautVitals, device=device, astronaut=astronaut, **fields)
+    return build(DeviceTelemetry, device=device, **fields)
+
+
 def encode_message(message: BaseModel) -> bytes:
     """The wire form of a message: compact UTF-8 JSON."""
     return message.model_dump_json().encode()

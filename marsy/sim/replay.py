@@ -24,14 +24,12 @@ from ground.report.data import MissionData, load
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     BY_DEVICE,
-    AstronautVitals,
     ContractError,
     Device,
-    DeviceTelemetry,
     FlightPhase,
     MissionState,
     MissionStatus,
-    build,
+    measurement,
 )
 from marsy.settings import InfluxSettings
 from marsy.sim.children import Supervisor
@@ -80,11 +78,7 @@ def _messages(
                 "values": values,
             }
             try:
-                message: BaseModel = (
-                    build(AstronautVitals, astronaut="Thomas", **fields)
-                    if device is Device.SUIT
-                    else build(DeviceTelemetry, device=device, **fields)
-                )
+                message: BaseModel = measurement(device, astronaut="Thomas", **fields)
             except ContractError:
                 continue
             rows.append((origin + t, str(device), message))

@@ -24,12 +24,11 @@ from marsy.local import LocalInfluxd
 from marsy.protocol import (
     Alert,
     AlertRule,
-    AstronautVitals,
     Device,
     DeviceHealth,
-    DeviceTelemetry,
     MissionEvent,
     Severity,
+    measurement,
 )
 from marsy.settings import InfluxSettings
 from tests.grafana.dashboards import Query, all_queries
@@ -91,11 +90,7 @@ def fly(mission_id: str) -> dict[Device, list[str]]:
                 "phase": world.phase(device),
                 "values": world.truth(device),
             }
-            sample = (
-                AstronautVitals(**common, astronaut="Thomas")
-                if device is Device.SUIT
-                else DeviceTelemetry(**common, device=device)
-            )
+            sample = measurement(device, astronaut="Thomas", **common)
             lines[device].append(point_line(sample))
             if heartbeat:
                 lines[Device.ROCKET].append(health_line(health(mission_id, device, world.t)))

@@ -13,11 +13,15 @@ from pydantic import BaseModel
 
 from marsy.protocol import (
     MESSAGE_TYPES,
+    AstronautVitals,
     ContractError,
+    Device,
     DeviceTelemetry,
+    FlightPhase,
     decode_as,
     decode_message,
     encode_message,
+    measurement,
 )
 from tests.protocol.strategies import BY_TYPE, messages
 
@@ -152,3 +156,18 @@ def test_mutated_messages_decode_or_raise_contract_error(
         assert exc.field
     else:
         assert type(decoded) in MESSAGE_TYPES
+
+
+def test_a_board_sample_is_vitals_for_the_suit_and_telemetry_for_a_vehicle() -> None:
+    common = {"mission_id": "M1", "seq": 3, "ts": 10.0, "phase": FlightPhase.ASCENT}
+    vitals = measurement(
+        Device.SUIT, astronaut="Thomas", source="suit", values={"heart_rate": 90}, **common
+    )
+    assert isinstance(vitals, AstronautVitals) and vitals.astronaut == "Thomas"
+    rocket = measurement(
+        Device.ROCKET, astronaut="Thomas", source="rocket", values={"altitude": 1.0}, **common
+    )
+    assert isinstance(rocket, DeviceTelemetry) and rocket.device is Device.ROCKET
+    with pytest.raises(ContractError) as refused:
+        measurement(Device.SUIT, source="suit", values={"heart_rate": 90}, **common)
+    assert refused.value.field == "astronaut"
