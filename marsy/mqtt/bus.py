@@ -9,7 +9,8 @@
   letting paho refuse with ``MQTT_ERR_QUEUE_SIZE``. A broker refusal (MQTT 5 reason code, e.g.
   "not authorised" from the ACL) surfaces as :class:`PublishRejected`.
 - Presence: last will = retained "offline", retained "online" on every connect.
-- Re-subscribe on every connect; paho's loop thread reconnects with exponential backoff.
+- Re-subscribe on every connect, and count as connected only once the broker has acknowledged
+  the subscriptions; paho's loop thread reconnects with exponential backoff.
 - TCP_NODELAY on the socket: without it a QoS-1 round trip waits on Nagle's algorithm.
 """
 
@@ -153,6 +154,7 @@ class MqttBus:
         self._window = threading.BoundedSemaphore(settings.max_inflight)
         self._rejections = _Rejections()
         self._unwindowed: set[int] = set()
+        self._subacks_due: set[int] = set()
         self._stopping = False
         self._client = self._make_client()
 
@@ -184,6 +186,7 @@ class MqttBus:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_publish = self._on_publish
+        client.on_subscribe = self._on_subscribe
         client.on_socket_open = self._on_socket_open
         return client
 
@@ -330,8 +333,13 @@ class MqttBus:
             subscriptions = list(self._subscriptions.values())
         self.stats.connects += 1
         logger.info("%s connected (session present: %s)", self.client_id, flags.session_present)
+        due = set()
         for sub in subscriptions:
-            client.subscribe(sub.topic_filter, sub.qos)
+            _, mid = client.subscribe(sub.topic_filter, sub.qos)
+            if mid is not None:
+                due.add(mid)
+        with self._lock:
+            self._subacks_due = due
         if self.presence is not None:
             online = self._presence(PresenceState.ONLINE)
             info = client.publish(
@@ -339,7 +347,27 @@ class MqttBus:
             )
             # Safe without a lock: PUBACKs are handled on this same network thread, later.
             self._unwindowed.add(info.mid)
-        self.connected.set()
+        if not due:
+            self.connected.set()
+
+    def _on_subscribe(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        # "Connected" waits for the SUBACKs: a message published right after start() returns
+        # would otherwise reach the broker before our subscription and pass us by.
+        for reason in reasons:
+            if reason.is_failure:
+                logger.error("%s: broker refused a subscription: %s", self.client_id, reason)
+        with self._lock:
+            self._subacks_due.discard(mid)
+            done = not self._subacks_due
+        if done and client.is_connected():
+            self.connected.set()
 
     def _on_disconnect(
         self,

@@ -106,6 +106,14 @@ def stored(influxd: LocalInfluxd, device: Device) -> int:
         http.close()
 
 
+def diagnosis(ingest: Service, influxd: LocalInfluxd) -> str:
+    """What to look at when points do not arrive: counts, the ingest's figures, both logs."""
+    counts = {str(d): stored(influxd, d) for d in (Device.ROCKET, Device.SUIT)}
+    health = {k: v for k, v in ingest.health().items() if k != "ledger"}
+    logs = [ingest.log.read_text()[-3000:], influxd.process.log_tail(20)]
+    return f"stored {counts}; ingest health {health}; logs:\n" + "\n---\n".join(logs)
+
+
 def no_gaps(service: Service, count: int) -> bool:
     ledger = {e["source"]: e for e in service.health()["ledger"] if e["mission_id"] == MISSION}
     return all(
@@ -145,7 +153,12 @@ def test_influxd_down_for_30_s_mid_flight_loses_nothing(
     private_influxd.start()
     flight.finish()
     for device in (Device.ROCKET, Device.SUIT):
-        wait_for(lambda d=device: stored(private_influxd, d) == 1200, 60, f"all {device} points")
+        try:
+            wait_for(
+                lambda d=device: stored(private_influxd, d) == 1200, 60, f"all {device} points"
+            )
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {diagnosis(ingest, private_influxd)}") from None
     health = ingest.health()
     assert health["replayed"] == health["spooled"] > 0
     wait_for(lambda: no_gaps(ingest, 1200), 20, "a ledger without gaps")
