@@ -15,10 +15,10 @@ from flask import Flask
 from ground.payload.app import create_app
 from ground.payload.rules import FIGURES, NOT_STAGED, WATCHED, DetachCriteria, propose
 from ground.steering.steps import Steps
-from ground.steering.store import Order, OrderStore, Outcome
-from marsy.clock import MissionClock
+from ground.steering.store import Order, Outcome
 from marsy.protocol import CommandAction, EventType, FlightPhase
 from marsy.settings import GroundSettings
+from tests.ground.steering.building import steps_of
 from tests.ground.steering.messages import ack, event, rocket, status
 from tests.waiting import wait_for
 
@@ -30,17 +30,15 @@ ORBIT = {"apoapsis": 205_400.0, "periapsis": 196_200.0, "altitude": 199_900.0}
 
 @pytest.fixture
 def steps(tmp_path: Path) -> Iterator[Steps]:
-    store = OrderStore(tmp_path / "orders.db")
     criteria = DetachCriteria()
-    yield Steps(
+    with steps_of(
         "payload",
-        store,
+        tmp_path,
         lambda view, orders: propose(view, orders, criteria),
-        MissionClock(),
         watched=WATCHED,
         figures=FIGURES,
-    )
-    store.close()
+    ) as made:
+        yield made
 
 
 def app_for(tmp_path: Path, steps: Steps, answer_wait: float = 0.0) -> Flask:

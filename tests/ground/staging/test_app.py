@@ -13,10 +13,9 @@ from flask.testing import FlaskClient
 from ground.staging.app import create_app
 from ground.staging.rules import FIGURES, WATCHED, StagingCriteria, propose
 from ground.steering.steps import Steps
-from ground.steering.store import OrderStore
-from marsy.clock import MissionClock
 from marsy.protocol import CommandAction, EventType, FlightPhase
 from marsy.settings import GroundSettings
+from tests.ground.steering.building import steps_of
 from tests.ground.steering.messages import ack, event, rocket, status
 
 TOKENS = {"operator": "op-secret"}
@@ -26,17 +25,15 @@ STAGE = {"mission_id": "M1", "reason": "engine out"}
 
 @pytest.fixture
 def steps(tmp_path: Path) -> Iterator[Steps]:
-    store = OrderStore(tmp_path / "orders.db")
     criteria = StagingCriteria()
-    yield Steps(
+    with steps_of(
         "staging",
-        store,
+        tmp_path,
         lambda view, orders: propose(view, orders, criteria),
-        MissionClock(),
         watched=WATCHED,
         figures=FIGURES,
-    )
-    store.close()
+    ) as made:
+        yield made
 
 
 @pytest.fixture
