@@ -23,7 +23,7 @@ from marsy.protocol import (
     ContractError,
     Device,
     DeviceCommand,
-    decode_message,
+    decode_delivery,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class DeviceCommander:
         if channel is not Channel.ACK:
             return False
         try:
-            message = decode_message(delivery.payload)
+            message = decode_delivery(self.bus.topics, delivery.topic, delivery.payload)
         except ContractError as exc:
             logger.warning("malformed ack on %s: %s", delivery.topic, exc)
             return True

@@ -29,7 +29,7 @@ from marsy.protocol import (
     Message,
     MissionEvent,
     WebcastLine,
-    decode_message,
+    decode_delivery,
 )
 from marsy.settings import GroundSettings
 
@@ -79,7 +79,7 @@ class GroundBus:
                 continue
             if not self.commander.handle(delivery) or self.see_acks:
                 try:
-                    self._inbox.put(decode_message(delivery.payload))
+                    self._inbox.put(decode_delivery(self.topics, delivery.topic, delivery.payload))
                 except ContractError as exc:
                     self.malformed += 1
                     logger.warning(

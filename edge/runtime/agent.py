@@ -43,7 +43,7 @@ from marsy.protocol import (
     LogRecord,
     MissionEvent,
     MissionStatus,
-    decode_message,
+    decode_delivery,
     encode_message,
     measurement,
 )
@@ -311,7 +311,7 @@ class Agent:
 
     def _handle_delivery(self, delivery: Delivery) -> None:
         try:
-            message = decode_message(delivery.payload)
+            message = decode_delivery(self.topics, delivery.topic, delivery.payload)
         except ContractError as exc:
             self.stats.malformed_messages += 1
             logger.warning("%s: malformed message on %s: %s", self.device, delivery.topic, exc)

@@ -22,7 +22,7 @@ from ground.influx.reads import TelemetryReader
 from ground.influx.schema import database_for
 from ground.web import Api, HttpServer
 from marsy.mqtt import MqttBus, MqttError
-from marsy.protocol import ContractError, Device, MissionStatus, decode_message
+from marsy.protocol import ContractError, Device, MissionStatus, decode_delivery
 from marsy.settings import GroundSettings
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def _follow_missions(bus: MqttBus, evaluator: Evaluator, stop: threading.Event) 
         if delivery is None:
             continue
         try:
-            message = decode_message(delivery.payload)
+            message = decode_delivery(bus.topics, delivery.topic, delivery.payload)
         except ContractError as exc:
             logger.warning("malformed mission status: %s", exc)
         else:

@@ -27,7 +27,7 @@ from marsy.protocol import (
     DeadLetter,
     DeviceTelemetry,
     Message,
-    decode_message,
+    decode_delivery,
 )
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class Recorder:
         self.stats.received += 1
         ticket = self._acks.ticket()
         try:
-            message = decode_message(delivery.payload)
+            message = decode_delivery(self.bus.topics, delivery.topic, delivery.payload)
         except ContractError as exc:
             self._dead_letter(delivery, exc.field, exc.reason)
             self._acks.finish(ticket, delivery)

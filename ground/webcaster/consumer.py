@@ -27,7 +27,7 @@ from marsy.protocol import (
     ContractError,
     Device,
     MissionEvent,
-    decode_message,
+    decode_delivery,
 )
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class Consumer:
 
     def handle(self, delivery: Delivery) -> None:
         try:
-            message = decode_message(delivery.payload)
+            message = decode_delivery(self.bus.topics, delivery.topic, delivery.payload)
         except ContractError as exc:
             self.stats.malformed += 1
             logger.warning("malformed message on %s: %s", delivery.topic, exc)

@@ -40,6 +40,7 @@ from marsy.protocol.messages import (
     encode_message,
     measurement,
 )
+from marsy.protocol.origin import check_origin, decode_delivery
 from marsy.protocol.parameters import (
     BY_DEVICE,
     PARAMETERS,
@@ -88,7 +89,9 @@ __all__ = [
     "ValueType",
     "WebcastLine",
     "build",
+    "check_origin",
     "decode_as",
+    "decode_delivery",
     "decode_message",
     "encode_message",
     "measurement",

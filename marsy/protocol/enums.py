@@ -125,7 +125,11 @@ class AlertRule(StrEnum):
     LIMIT = "limit"
     RATE = "rate"
     LOSS_OF_SIGNAL = "loss_of_signal"
+    """The vehicle is silent on the bus itself while the ground's own view of the bus is live."""
     VITALS = "vitals"
+    GROUND = "ground"
+    """The ground's view is stale or cut (store, ingest, broker): never a vehicle emergency.
+    ``parameter`` names the part at fault."""
 
 
 class LogLevel(StrEnum):

@@ -30,7 +30,7 @@ from marsy.protocol import (
     EventType,
     PresenceState,
     Service,
-    decode_message,
+    decode_delivery,
 )
 from marsy.sim.chaos import BROKER, TARGETS, ChaosMonkey, schedule
 from marsy.sim.children import Supervisor
@@ -223,7 +223,7 @@ def _wait_online(plan: Plan, supervisor: Supervisor, since: float, timeout: floa
                 continue
             observer.ack(delivery)
             try:
-                message = decode_message(delivery.payload)
+                message = decode_delivery(observer.topics, delivery.topic, delivery.payload)
             except ContractError:
                 continue
             online = isinstance(message, DevicePresence) and message.state is PresenceState.ONLINE
@@ -272,7 +272,7 @@ def _mission(
             if delivery is not None:
                 observer.ack(delivery)
                 try:
-                    watch.handle(decode_message(delivery.payload))
+                    watch.handle(decode_delivery(observer.topics, delivery.topic, delivery.payload))
                 except ContractError:
                     pass
             elapsed = (time.monotonic() - began) * options.speed
@@ -375,6 +375,6 @@ def _drain(observer: MqttBus, watch: Watch, seconds: float) -> None:
     while (delivery := observer.receive(max(0.0, deadline - time.monotonic()))) is not None:
         observer.ack(delivery)
         try:
-            watch.handle(decode_message(delivery.payload))
+            watch.handle(decode_delivery(observer.topics, delivery.topic, delivery.payload))
         except ContractError:
             continue
