@@ -206,6 +206,26 @@ class DeviceHealth(_Envelope):
     board_online: bool
 
 
+class ServiceHealth(_Envelope):
+    """A ground service's heartbeat on its own health topic, about once a second.
+
+    Whoever hears it knows the bus carries that service's messages right now (the calculator
+    hears its own, a loopback through the broker); a recorder adds how fresh the store is, so a
+    stale store or a lagging ingest is told apart from a silent vehicle.
+    """
+
+    kind: Literal["service_health"] = "service_health"
+    uptime: Annotated[float, Field(ge=0.0)]
+    ingest_lag: Annotated[float, Field(ge=0.0)] | None = None
+    """Mission seconds between now and the newest sample handed to the store (recorders)."""
+    last_write: Timestamp | None = None
+    """Mission time of the last write the store confirmed (recorders)."""
+    pending: Annotated[int, Field(ge=0)] = 0
+    """Messages received and not yet durable (recorders)."""
+    store_ok: bool | None = None
+    """Whether the store took the last write (recorders; ``None`` for other services)."""
+
+
 class DeadLetter(_Model):
     """A message a consumer could not accept, set aside with the reason (never silently lost).
 
@@ -252,6 +272,7 @@ Message = Annotated[
     | WebcastLine
     | Alert
     | DeviceHealth
+    | ServiceHealth
     | DeadLetter
     | DevicePresence,
     Field(discriminator="kind"),

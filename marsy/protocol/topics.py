@@ -28,6 +28,7 @@ from marsy.protocol.messages import (
     LogRecord,
     MissionEvent,
     MissionStatus,
+    ServiceHealth,
     WebcastLine,
 )
 
@@ -65,6 +66,7 @@ _CHANNEL_OF: dict[type[BaseModel], Channel] = {
     Alert: Channel.ERRORS,
     DevicePresence: Channel.PRESENCE,
     DeviceHealth: Channel.HEALTH,
+    ServiceHealth: Channel.HEALTH,
     DeadLetter: Channel.DEADLETTER,
     MissionStatus: Channel.MISSION,
 }

@@ -28,6 +28,7 @@ from marsy.protocol import (
     MissionStatus,
     Parameter,
     PresenceState,
+    ServiceHealth,
     Severity,
     ValueType,
     WebcastLine,
@@ -157,6 +158,15 @@ deadletters = st.builds(
     excerpt=st.text(max_size=512),
     **{**envelope, "mission_id": st.none() | mission_ids},
 )
+service_healths = st.builds(
+    ServiceHealth,
+    uptime=st.floats(0, 1e6),
+    ingest_lag=st.none() | st.floats(0, 1e6),
+    last_write=st.none() | st.floats(0, 1e10),
+    pending=counts,
+    store_ok=st.none() | st.booleans(),
+    **envelope,
+)
 presences = st.builds(
     DevicePresence,
     state=st.sampled_from(PresenceState),
@@ -174,6 +184,7 @@ BY_TYPE: dict[type, st.SearchStrategy[Any]] = {
     WebcastLine: webcasts,
     Alert: alerts,
     DeviceHealth: healths,
+    ServiceHealth: service_healths,
     DeadLetter: deadletters,
     DevicePresence: presences,
 }
