@@ -1,6 +1,9 @@
 """The live console, laid out like the original tmux demo: the flight phase as a state line, the
 command log, the webcast commentary, live figures of every vehicle and of the astronaut, alerts
 and link health. It draws :class:`~marsy.sim.watch.Watch`'s state with rich, a few times a second.
+
+Vehicle alerts and the ground's own faults sit in separate panels and colours, so nobody reads
+a stale store or a cut broker link as trouble on board.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ from rich.table import Table
 from rich.text import Text
 
 from marsy.protocol import Device
-from marsy.sim.watch import Watch
+from marsy.sim.watch import Watch, ground_line, vehicle_line
 
+GROUND_STYLE = "bold cyan"
+"""Ground faults: a colour no vehicle alert uses (those are yellow and red)."""
+VEHICLE_STYLE = {"yellow": "yellow", "red": "bold red"}
 NOMINAL = ("pad", "ascent", "max_q", "upper_stage", "orbit")
 ABORT = ("abort", "parachutes", "landed")
 FIGURES: dict[Device, tuple[tuple[str, str, float, str], ...]] = {
@@ -64,6 +70,31 @@ def _figures(watch: Watch, device: Device) -> Table:
     return table
 
 
+def vehicle_alerts(watch: Watch) -> Text:
+    """Open alerts about the vehicles and the crew, coloured by severity; never a ground one."""
+    text = Text()
+    for alert in watch.vehicle_alerts():
+        text.append(("\n" if text else "") + vehicle_line(alert), VEHICLE_STYLE[alert.severity])
+    return text or Text("none", style="dim")
+
+
+def ground_status(watch: Watch) -> Text:
+    """The ground's own faults, one line per part, then how far behind the recorders are."""
+    text = Text()
+    for alert in watch.ground_alerts():
+        text.append(ground_line(alert) + "\n", GROUND_STYLE)
+    if not text:
+        text.append("ground: nominal\n", style="dim")
+    for name, health in sorted(watch.services.items()):
+        if health.ingest_lag is None and health.store_ok is None:
+            continue
+        lag = "—" if health.ingest_lag is None else f"{health.ingest_lag:.1f} s"
+        store = {None: "—", True: "ok", False: "FAILING"}[health.store_ok]
+        text.append(f"{name}: lag {lag}, {health.pending} pending, store {store}\n")
+    text.rstrip()
+    return text
+
+
 def render(watch: Watch) -> Layout:
     layout = Layout()
     layout.split_column(
@@ -81,13 +112,6 @@ def render(watch: Watch) -> Layout:
             title="live",
         )
     )
-    alerts = (
-        "\n".join(
-            f"{a.severity} {a.device} {a.parameter or a.rule}: {a.message}"
-            for a in watch.active_alerts.values()
-        )
-        or "none"
-    )
     links = Table(show_header=True, box=None)
     for column in ("device", "frames ok", "bad", "queue", "dropped", "reconnects"):
         links.add_column(column)
@@ -101,6 +125,8 @@ def render(watch: Watch) -> Layout:
             str(health.reconnects),
         )
     layout["bottom"].split_row(
-        Layout(Panel(Text(alerts), title="alerts")), Layout(Panel(links, title="link health"))
+        Layout(Panel(vehicle_alerts(watch), title="vehicle alerts")),
+        Layout(Panel(ground_status(watch), title="ground", border_style="cyan")),
+        Layout(Panel(links, title="link health")),
     )
     return layout

@@ -1,5 +1,12 @@
 """What the simulation shows of a mission while it flies: a bus observer that tallies telemetry
-per device and turns events, logs, refusals and commentary into timestamped lines."""
+per device and turns events, logs, refusals and commentary into timestamped lines.
+
+Alerts are kept apart by who is at fault. A ground alert (the ground's own view is stale or cut)
+says nothing about the vehicle and is shown as ``GROUND: ...``; a loss of signal is the vehicle
+silent on a live bus, a hold for Command, shown as ``LOS <device> (hold)``. A vehicle that has
+retired (landed, lost, destroyed, by its own word) raises nothing more: its open alerts close with
+it, since the calculator stops reading it and no all-clear will come.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +15,52 @@ from dataclasses import dataclass, field
 
 from marsy.protocol import (
     Alert,
+    AlertRule,
     AstronautVitals,
     CommandAck,
     Device,
     DeviceHealth,
     DeviceTelemetry,
     EventType,
+    FlightPhase,
     LogRecord,
     Message,
     MissionEvent,
     MissionStatus,
+    ServiceHealth,
     WebcastLine,
 )
+
+AlertKey = tuple[str, str, str | None]
+
+RETIRING_EVENTS: dict[EventType, Device] = {
+    EventType.BOOSTER_LANDED: Device.BOOSTER,
+    EventType.BOOSTER_LOST: Device.BOOSTER,
+    EventType.EXPLOSION: Device.ROCKET,
+    EventType.SELF_DESTRUCT: Device.ROCKET,
+}
+"""Events after which the vehicle that reports them flies no more (only believed from it)."""
+RETIRED_PHASES = frozenset({FlightPhase.LANDED, FlightPhase.DESTROYED})
+"""A vehicle reporting one of these is done; the crew is never done (the suit never retires)."""
+
+
+def is_ground(alert: Alert) -> bool:
+    return alert.rule is AlertRule.GROUND
+
+
+def ground_part(alert: Alert) -> str:
+    """The part of the ground at fault ("broker", "ingest", "store"), as the calculator names it."""
+    return alert.parameter or "ground"
+
+
+def ground_line(alert: Alert) -> str:
+    return f"GROUND: {alert.message or ground_part(alert) + ' fault'}"
+
+
+def vehicle_line(alert: Alert) -> str:
+    if alert.rule is AlertRule.LOSS_OF_SIGNAL:
+        return f"LOS {alert.device} (hold)" + (f": {alert.message}" if alert.message else "")
+    return f"{alert.severity} {alert.device} {alert.parameter or alert.rule}: {alert.message}"
 
 
 @dataclass
@@ -47,7 +88,11 @@ class Watch:
     """The newest reading of every parameter, per device (the console's live figures)."""
     phases: dict[Device, str] = field(default_factory=dict)
     health: dict[str, DeviceHealth] = field(default_factory=dict)
-    active_alerts: dict[tuple[str, str, str | None], Alert] = field(default_factory=dict)
+    active_alerts: dict[AlertKey, Alert] = field(default_factory=dict)
+    """Open alerts of every kind, by device, rule and parameter (the calculator's own key)."""
+    retired: set[Device] = field(default_factory=set)
+    services: dict[str, ServiceHealth] = field(default_factory=dict)
+    """The newest heartbeat of every ground service (the console's ground status)."""
     log: list[str] = field(default_factory=list)
     commentary: list[str] = field(default_factory=list)
     state: str = "planned"
@@ -60,9 +105,24 @@ class Watch:
         del into[:-200]
         self.say(line)
 
+    def ground_alerts(self) -> list[Alert]:
+        """Open ground alerts, one per part at fault (the newest), whichever device they name."""
+        parts: dict[str, Alert] = {}
+        for alert in self.active_alerts.values():
+            if is_ground(alert):
+                seen = parts.get(ground_part(alert))
+                if seen is None or alert.ts >= seen.ts:
+                    parts[ground_part(alert)] = alert
+        return [parts[part] for part in sorted(parts)]
+
+    def vehicle_alerts(self) -> list[Alert]:
+        return [a for a in self.active_alerts.values() if not is_ground(a)]
+
     def handle(self, message: Message) -> None:
         if isinstance(message, DeviceHealth):
             self.health[message.source] = message
+        elif isinstance(message, ServiceHealth):
+            self.services[message.source] = message
         if getattr(message, "mission_id", None) != self.mission_id:
             return
         if isinstance(message, MissionStatus):
@@ -75,9 +135,14 @@ class Watch:
                 {k: float(v) for k, v in message.values.items()}
             )
             self.phases[message.device] = str(message.phase)
+            if message.phase in RETIRED_PHASES and message.device is not Device.SUIT:
+                self._retire(message.device)
         elif isinstance(message, MissionEvent):
             if message.event is EventType.LIFTOFF and self.liftoff is None:
                 self.liftoff = message.ts
+            retiring = RETIRING_EVENTS.get(message.event)
+            if retiring is not None and message.source == retiring:
+                self._retire(retiring)
             self.events.append((message.ts, message.event, message.detail))
             self.say(
                 f"{self.t(message.ts)}  {message.source:<10} {message.event}: {message.detail}"
@@ -93,10 +158,33 @@ class Watch:
                 f"{self.t(message.ts)}  {message.source:<10} log: {message.message}", self.log
             )
         elif isinstance(message, Alert):
-            state = "cleared" if message.cleared else str(message.severity)
-            self.say(f"{self.t(message.ts)}  {message.source:<10} alert {state}: {message.message}")
+            self._alert(message)
         elif isinstance(message, CommandAck) and not message.accepted:
             self.say(
                 f"{self.t(message.ts)}  {message.source:<10} refused {message.action}: "
                 f"{message.reason}"
             )
+
+    def _alert(self, alert: Alert) -> None:
+        key = (str(alert.device), str(alert.rule), alert.parameter)
+        if alert.cleared:
+            if self.active_alerts.pop(key, None) is None:
+                return
+        elif not is_ground(alert) and alert.device in self.retired:
+            return
+        else:
+            self.active_alerts[key] = alert
+        if is_ground(alert):
+            text = f"GROUND cleared: {ground_part(alert)}" if alert.cleared else ground_line(alert)
+        elif alert.cleared:
+            text = f"alert cleared: {alert.message}"
+        else:
+            text = f"alert {vehicle_line(alert)}"
+        self.say(f"{self.t(alert.ts)}  {alert.source:<10} {text}")
+
+    def _retire(self, device: Device) -> None:
+        """``device`` flies no more: its vehicle alerts close, later ones are not raised."""
+        self.retired.add(device)
+        for key, alert in list(self.active_alerts.items()):
+            if alert.device is device and not is_ground(alert):
+                del self.active_alerts[key]
