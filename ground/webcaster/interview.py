@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from ground.webcaster.store import Exchange, Transcript, TranscriptStore
+from ground.webcaster.view import HOST
 from marsy.clock import MissionClock
 from marsy.mqtt import MqttBus, MqttError
 from marsy.protocol import (
@@ -35,8 +36,6 @@ from marsy.protocol import (
 
 logger = logging.getLogger(__name__)
 
-HOST = "webcast"
-"""Speaker name of the webcast's own lines (the questions)."""
 UNNAMED = "astronaut"
 """Speaker name of the answers when no vitals have told us the astronaut's name."""
 

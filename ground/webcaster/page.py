@@ -3,7 +3,8 @@
 It opens an ``EventSource`` on ``stream`` and draws what the server sends: a snapshot first
 (so a reconnecting page redraws from scratch and shows nothing twice), then commentary lines,
 mission and phase, figures, alerts and events as they come. Text from the bus is only ever set
-with ``textContent``: a commentary line is data, never markup.
+with ``textContent``: a commentary line is data, never markup. Every alert wears a badge: the
+device it is about, or ``ground`` (in a colour of its own) when the ground's view is at fault.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ PAGE = """<!doctype html>
 <title>MarsY live</title>
 <style>
   :root { color-scheme: dark; --bg: #0b0f17; --panel: #151b27; --dim: #8a94a6; --hot: #ff5d5d;
-          --warn: #ffc14d; --ok: #4dd08a; }
+          --warn: #ffc14d; --ok: #4dd08a; --ground: #5cc8ff; }
   * { box-sizing: border-box; }
   body { margin: 0; background: var(--bg); color: #e8ecf3;
          font: 15px/1.4 system-ui, sans-serif; }
@@ -48,6 +49,9 @@ PAGE = """<!doctype html>
   .line.host .speaker { color: #7fb2ff; }
   #alerts li { padding: .25rem .4rem; margin-bottom: .3rem; border-left: 3px solid var(--warn); }
   #alerts li.red { border-color: var(--hot); color: var(--hot); }
+  #alerts li.ground { border-color: var(--ground); color: var(--ground); }
+  #alerts .badge { font-size: .7rem; text-transform: uppercase; padding: 0 .4rem;
+                   margin-right: .5rem; border: 1px solid currentColor; border-radius: .6rem; }
   #alerts:empty::after { content: "none"; color: var(--dim); }
   #events li { padding: .15rem 0; }
   @media (max-width: 700px) { main { grid-template-columns: 1fr; } }
@@ -125,9 +129,14 @@ function showFigures(data) {
     return tile;
   }));
 }
-function showAlerts(data) {
-  $("alerts").replaceChildren(...data.alerts.map((a) => el(
-    "li", a.severity, a.device + " " + words(a.parameter || a.rule) + ": " + a.message)));
+function showAlerts(data) {  // ground ones first, each with its badge: "ground" or the device
+  $("alerts").replaceChildren(...data.alerts.map((a) => {
+    const item = el("li", a.severity + " " + a.kind);
+    item.append(el("span", "badge", a.kind === "ground" ? "ground" : a.device),
+                el("span", "text", a.headline));
+    if (a.message) item.title = a.message;
+    return item;
+  }));
 }
 
 const source = new EventSource("stream");

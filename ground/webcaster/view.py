@@ -4,6 +4,12 @@
 starts from :meth:`LiveView.snapshot`. Live figures change at 10 Hz per device, faster than
 anyone reads, so they are only marked dirty here and taken at the stream's own pace
 (:meth:`LiveView.take_figures`).
+
+Alerts carry their kind. A ground alert (the ground's own view is stale or cut) is shown as
+``ground``, never as the vehicle's, and the broadcast says so in a commentary line when it is
+raised and cleared; that line is the page's own, not published, since the fault may be the
+broker itself. A loss of signal is a hold, not an emergency. A vehicle that has retired (landed,
+lost or destroyed, by its own word) raises nothing more: its open alerts close with it.
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ from typing import Any
 
 from marsy.protocol import (
     Alert,
+    AlertRule,
     AstronautVitals,
     Device,
     DeviceTelemetry,
+    EventType,
     FlightPhase,
     Message,
     MissionEvent,
@@ -34,6 +42,28 @@ KEY_FIGURES: tuple[Parameter, ...] = (
 )
 """The live figures on the page, straight from the parameter dictionary (name, unit, meaning)."""
 _FIGURE_DEVICES = frozenset(p.device for p in KEY_FIGURES)
+
+HOST = "webcast"
+"""Speaker name of the webcast's own lines."""
+SOURCE = "webcaster"
+GROUND = "ground"
+VEHICLE = "vehicle"
+GROUND_FAULTS = {
+    "broker": "broker unreachable",
+    "ingest": "telemetry ingest running behind",
+    "store": "telemetry store unavailable",
+}
+"""How the commentary names a fault of each ground part (the alert's ``parameter``)."""
+
+RETIRING_EVENTS: dict[EventType, Device] = {
+    EventType.BOOSTER_LANDED: Device.BOOSTER,
+    EventType.BOOSTER_LOST: Device.BOOSTER,
+    EventType.EXPLOSION: Device.ROCKET,
+    EventType.SELF_DESTRUCT: Device.ROCKET,
+}
+"""Events after which the vehicle that reports them flies no more (only believed from it)."""
+RETIRED_PHASES = frozenset({FlightPhase.LANDED, FlightPhase.DESTROYED})
+"""A vehicle reporting one of these is done; the crew is never done (the suit never retires)."""
 
 
 class StreamEvent(StrEnum):
@@ -63,6 +93,28 @@ def _line(message: WebcastLine) -> dict[str, Any]:
     }
 
 
+def _part(message: Alert) -> str:
+    return message.parameter or GROUND
+
+
+def _headline(message: Alert) -> str:
+    """What the page writes beside the alert's badge (the ground, or the device it is about)."""
+    if message.rule is AlertRule.GROUND:
+        return message.message or f"{_part(message)} fault"
+    if message.rule is AlertRule.LOSS_OF_SIGNAL:
+        return f"LOS {message.device} (hold)"
+    what = (message.parameter or str(message.rule)).replace("_", " ")
+    return f"{what}: {message.message}" if message.message else what
+
+
+def ground_commentary(part: str, *, cleared: bool) -> str:
+    """The broadcast's line on a ground fault: it is not the vehicle's."""
+    if cleared:
+        return f"Ground systems: {part} back to normal; the vehicle was not affected."
+    fault = GROUND_FAULTS.get(part, f"{part} fault")
+    return f"Ground systems: {fault}; the vehicle is not affected."
+
+
 def _event(message: MissionEvent) -> dict[str, Any]:
     return {
         "event": message.event,
@@ -85,6 +137,8 @@ class LiveView:
         self.events: deque[dict[str, Any]] = deque(maxlen=50)
         self.figures: dict[str, float | None] = {p.key: None for p in KEY_FIGURES}
         self.alerts: dict[tuple[str, str, str], dict[str, Any]] = {}
+        """Open alerts by the calculator's key (device, rule, parameter)."""
+        self.retired: set[Device] = set()
         self._figures_dirty = False
 
     # --- reading ------------------------------------------------------------------------------
@@ -108,7 +162,18 @@ class LiveView:
         }
 
     def alerts_data(self) -> dict[str, Any]:
-        return {"alerts": list(self.alerts.values())}
+        """Ground alerts first, one per part at fault (the newest), then the vehicles' ones."""
+        ground: dict[str, dict[str, Any]] = {}
+        for alert in self.alerts.values():
+            if alert["kind"] == GROUND:
+                seen = ground.get(alert["parameter"])
+                if seen is None or alert["ts"] >= seen["ts"]:
+                    ground[alert["parameter"]] = alert
+        vehicle = [a for a in self.alerts.values() if a["kind"] == VEHICLE]
+        return {"alerts": [*(ground[part] for part in sorted(ground)), *vehicle]}
+
+    def _ground_open(self, part: str) -> bool:
+        return any(a["kind"] == GROUND and a["parameter"] == part for a in self.alerts.values())
 
     def snapshot(self) -> dict[str, Any]:
         """Everything a page needs to draw itself from nothing."""
@@ -141,7 +206,11 @@ class LiveView:
         if isinstance(message, MissionEvent):
             event = _event(message)
             self.events.append(event)
-            return [Update(StreamEvent.EVENT, event)]
+            updates = [Update(StreamEvent.EVENT, event)]
+            retiring = RETIRING_EVENTS.get(message.event)
+            if retiring is not None and message.source == retiring:
+                updates += self._retire(retiring)
+            return updates
         if isinstance(message, Alert):
             return self._alert(message)
         if isinstance(message, DeviceTelemetry | AstronautVitals):
@@ -156,6 +225,7 @@ class LiveView:
             self.state, self.phase = message.state, message.phase
             self.events.clear()
             self.alerts.clear()
+            self.retired.clear()
             self.figures = dict.fromkeys(self.figures)
             self._figures_dirty = False
             return [Update(StreamEvent.SNAPSHOT, self.snapshot())]
@@ -166,27 +236,58 @@ class LiveView:
 
     def _alert(self, message: Alert) -> list[Update]:
         key = (str(message.device), str(message.rule), message.parameter or "")
+        ground = message.rule is AlertRule.GROUND
+        part = _part(message)
+        was_open = ground and self._ground_open(part)
         if message.cleared:
             if self.alerts.pop(key, None) is None:
                 return []
+        elif not ground and message.device in self.retired:
+            return []
         else:
             self.alerts[key] = {
+                "kind": GROUND if ground else VEHICLE,
+                "headline": _headline(message),
                 "device": message.device,
                 "rule": message.rule,
                 "severity": message.severity,
-                "parameter": message.parameter,
+                "parameter": part if ground else message.parameter,
                 "value": message.value,
                 "limit": message.limit,
                 "message": message.message,
                 "ts": message.ts,
             }
-        return [Update(StreamEvent.ALERTS, self.alerts_data())]
+        updates = [Update(StreamEvent.ALERTS, self.alerts_data())]
+        if ground and was_open != self._ground_open(part):
+            text = ground_commentary(part, cleared=was_open)
+            updates.append(self._say(message.mission_id, message.ts, text))
+        return updates
+
+    def _say(self, mission_id: str, ts: float, text: str) -> Update:
+        """A commentary line of the page's own (not on the bus: the broker may be the fault)."""
+        line = {"speaker": HOST, "text": text, "source": SOURCE, "mission_id": mission_id, "ts": ts}
+        self.lines.append(line)
+        return Update(StreamEvent.LINE, line)
+
+    def _retire(self, device: Device) -> list[Update]:
+        """``device`` flies no more: its vehicle alerts close, and later ones are not raised."""
+        self.retired.add(device)
+        closing = [
+            key
+            for key, alert in self.alerts.items()
+            if alert["kind"] == VEHICLE and alert["device"] == device
+        ]
+        for key in closing:
+            del self.alerts[key]
+        return [Update(StreamEvent.ALERTS, self.alerts_data())] if closing else []
 
     def _measurements(self, message: DeviceTelemetry | AstronautVitals) -> list[Update]:
         if isinstance(message, AstronautVitals):
             self.astronaut = message.astronaut
+        retiring = message.phase in RETIRED_PHASES and message.device is not Device.SUIT
+        retired = self._retire(message.device) if retiring else []
         if message.device not in _FIGURE_DEVICES:
-            return []
+            return retired
         for p in KEY_FIGURES:
             if p.device is message.device and p.name in message.values:
                 self.figures[p.key] = float(message.values[p.name])
@@ -194,5 +295,5 @@ class LiveView:
         if message.device is Device.ROCKET and message.phase != self.phase:
             # The rocket's own phase is fresher than Command's retained status.
             self.phase = message.phase
-            return [Update(StreamEvent.MISSION, self.mission())]
-        return []
+            return [*retired, Update(StreamEvent.MISSION, self.mission())]
+        return retired

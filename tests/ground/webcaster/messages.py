@@ -41,11 +41,18 @@ def status(
     return MissionStatus(**envelope("command", mission), state=state, phase=phase)
 
 
-def event(kind: EventType, mission: str = "m1", ts: float | None = None) -> MissionEvent:
-    fields = envelope("rocket", mission)
+def event(
+    kind: EventType,
+    mission: str = "m1",
+    ts: float | None = None,
+    *,
+    source: str = "rocket",
+    device: Device = Device.ROCKET,
+) -> MissionEvent:
+    fields = envelope(source, mission)
     if ts is not None:
         fields["ts"] = ts
-    return MissionEvent(**fields, event=kind, device=Device.ROCKET)
+    return MissionEvent(**fields, event=kind, device=device)
 
 
 def rocket(phase: FlightPhase = FlightPhase.ASCENT, **values: float) -> DeviceTelemetry:
@@ -69,4 +76,34 @@ def alert(parameter: str = "heart_rate", *, cleared: bool = False) -> Alert:
         limit=185.0,
         cleared=cleared,
         message=f"{parameter} 190 above 185",
+    )
+
+
+def ground_alert(
+    part: str = "broker",
+    message: str = "broker unreachable for 20 s",
+    *,
+    device: Device = Device.ROCKET,
+    cleared: bool = False,
+) -> Alert:
+    """The calculator's alert that its own view of the bus is stale or cut at ``part``."""
+    return Alert(
+        **envelope("calculator"),
+        device=device,
+        rule=AlertRule.GROUND,
+        severity=Severity.YELLOW,
+        parameter=part,
+        cleared=cleared,
+        message=f"cleared: {message}" if cleared else message,
+    )
+
+
+def vehicle_alert(device: Device, rule: AlertRule, parameter: str | None = None) -> Alert:
+    return Alert(
+        **envelope("calculator"),
+        device=device,
+        rule=rule,
+        severity=Severity.RED,
+        parameter=parameter,
+        message=f"{device} in trouble",
     )

@@ -15,9 +15,16 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
-from marsy.protocol import FlightPhase
+from marsy.protocol import AlertRule, Device, FlightPhase
 from tests.ground.webcaster.conftest import MakeWebcaster
-from tests.ground.webcaster.messages import line, rocket, status, vitals
+from tests.ground.webcaster.messages import (
+    ground_alert,
+    line,
+    rocket,
+    status,
+    vehicle_alert,
+    vitals,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -80,3 +87,43 @@ def test_the_page_shows_commentary_lines_as_they_arrive(
     expect(page.locator('[data-key="rocket.altitude"] .value')).to_have_text("12.3 km")
     expect(page.locator('[data-key="suit.heart_rate"] .value')).to_have_text("131 bpm")
     expect(page.locator('[data-key="suit.g_load"] .value')).to_have_text("2.46 g")
+
+
+def test_a_ground_alert_wears_a_ground_badge_apart_from_the_vehicles(
+    broker: LocalMosquitto,
+    make_webcaster: MakeWebcaster,
+    bus_factory: Callable[..., MqttBus],
+    page: Page,
+) -> None:
+    webcaster = make_webcaster(broker)
+    command, calculator = bus_factory(broker, "command"), bus_factory(broker, "calculator")
+    command.start()
+    calculator.start()
+    command.publish_message(status("m1", FlightPhase.ASCENT)).wait()
+    page.goto(f"{webcaster.url}/")
+    expect(page.locator("#status")).to_have_text("live")
+
+    calculator.publish_message(vehicle_alert(Device.ROCKET, AlertRule.LOSS_OF_SIGNAL)).wait()
+    calculator.publish_message(ground_alert("broker", "broker <b>unreachable</b> 20 s")).wait()
+
+    items = page.locator("#alerts li")
+    expect(items).to_have_count(2)
+    expect(items.nth(0)).to_have_class("yellow ground")
+    expect(items.nth(0).locator(".badge")).to_have_text("ground")
+    expect(items.nth(0).locator(".text")).to_have_text("broker <b>unreachable</b> 20 s")
+    expect(items.nth(1)).to_have_class("red vehicle")
+    expect(items.nth(1).locator(".badge")).to_have_text("rocket")
+    expect(items.nth(1).locator(".text")).to_have_text("LOS rocket (hold)")
+    assert page.locator("#alerts b").count() == 0, "an alert's text is text, never markup"
+    ground_colour = items.nth(0).evaluate("(li) => getComputedStyle(li).color")
+    assert ground_colour != items.nth(1).evaluate("(li) => getComputedStyle(li).color")
+    expect(page.locator("#lines .text").last).to_have_text(
+        "Ground systems: broker unreachable; the vehicle is not affected."
+    )
+
+    calculator.publish_message(ground_alert("broker", cleared=True)).wait()
+    expect(items).to_have_count(1)
+    expect(page.locator("#alerts .badge")).to_have_text(["rocket"])
+    expect(page.locator("#lines .text").last).to_have_text(
+        "Ground systems: broker back to normal; the vehicle was not affected."
+    )

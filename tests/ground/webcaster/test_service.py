@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from ground.webcaster.interview import HOST, QUESTIONS, command_id
+from ground.webcaster.interview import QUESTIONS, command_id
+from ground.webcaster.view import HOST
 from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import Channel, EventType, FlightPhase

@@ -5,9 +5,18 @@ from __future__ import annotations
 import json
 
 from ground.webcaster.stream import KEEPALIVE, OPENING, Hub, encode
-from ground.webcaster.view import KEY_FIGURES, LiveView, StreamEvent, Update
-from marsy.protocol import EventType, FlightPhase
-from tests.ground.webcaster.messages import alert, event, line, rocket, status, vitals
+from ground.webcaster.view import HOST, KEY_FIGURES, LiveView, StreamEvent, Update
+from marsy.protocol import AlertRule, Device, EventType, FlightPhase
+from tests.ground.webcaster.messages import (
+    alert,
+    event,
+    ground_alert,
+    line,
+    rocket,
+    status,
+    vehicle_alert,
+    vitals,
+)
 
 
 def figure_values(update: Update) -> dict[str, float | None]:
@@ -68,6 +77,62 @@ def test_alerts_are_the_active_ones() -> None:
     [cleared] = view.apply(alert("heart_rate", cleared=True))
     assert [a["parameter"] for a in cleared.data["alerts"]] == ["g_load"]
     assert view.apply(alert("heart_rate", cleared=True)) == []
+
+
+def test_a_ground_alert_is_shown_as_ground_and_said_in_the_commentary() -> None:
+    view = LiveView()
+    view.apply(alert("heart_rate"))
+    raised, said = view.apply(ground_alert("broker", "broker unreachable for 20 s"))
+    assert raised.event is StreamEvent.ALERTS
+    assert [(a["kind"], a["headline"]) for a in raised.data["alerts"]] == [
+        ("ground", "broker unreachable for 20 s"),
+        ("vehicle", "heart rate: heart_rate 190 above 185"),
+    ]
+    assert said.event is StreamEvent.LINE
+    assert said.data["speaker"] == HOST and said.data["mission_id"] == "m1"
+    assert said.data["text"] == "Ground systems: broker unreachable; the vehicle is not affected."
+    assert view.snapshot()["lines"][-1] == said.data
+
+    # The same fault seen for another device is the same ground line, and no new commentary.
+    [again] = view.apply(ground_alert("broker", device=Device.SUIT))
+    assert [a["kind"] for a in again.data["alerts"]] == ["ground", "vehicle"]
+    [still] = view.apply(ground_alert("broker", cleared=True))
+    assert [a["kind"] for a in still.data["alerts"]] == ["ground", "vehicle"]
+    cleared, back = view.apply(ground_alert("broker", device=Device.SUIT, cleared=True))
+    assert [a["kind"] for a in cleared.data["alerts"]] == ["vehicle"]
+    assert back.data["text"] == (
+        "Ground systems: broker back to normal; the vehicle was not affected."
+    )
+
+
+def test_loss_of_signal_is_a_hold_of_the_vehicle() -> None:
+    view = LiveView()
+    [update] = view.apply(vehicle_alert(Device.ROCKET, AlertRule.LOSS_OF_SIGNAL))
+    [shown] = update.data["alerts"]
+    assert (shown["kind"], shown["device"], shown["headline"]) == (
+        "vehicle",
+        "rocket",
+        "LOS rocket (hold)",
+    )
+
+
+def test_a_retired_vehicle_raises_nothing() -> None:
+    view = LiveView()
+    view.apply(vehicle_alert(Device.BOOSTER, AlertRule.LIMIT, "vertical_speed"))
+    view.apply(ground_alert("store", "ground data stale 20 s: store", device=Device.BOOSTER))
+    # Command saying so is not the booster saying so.
+    landed = EventType.BOOSTER_LANDED
+    assert len(view.apply(event(landed, source="command", device=Device.BOOSTER))) == 1
+    assert len(view.alerts) == 2
+
+    _, closed = view.apply(event(landed, source="booster", device=Device.BOOSTER))
+    assert [a["kind"] for a in closed.data["alerts"]] == ["ground"], "the ground's are not its"
+    assert view.apply(vehicle_alert(Device.BOOSTER, AlertRule.LOSS_OF_SIGNAL)) == []
+
+    view.apply(vehicle_alert(Device.ROCKET, AlertRule.RATE, "altitude"))
+    gone, _ = view.apply(rocket(FlightPhase.DESTROYED, altitude=900.0))
+    assert [a["kind"] for a in gone.data["alerts"]] == ["ground"]
+    assert view.retired == {Device.BOOSTER, Device.ROCKET}
 
 
 def test_an_event_is_one_compact_sse_message() -> None:
