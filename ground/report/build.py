@@ -7,6 +7,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
+from ground.report.alerts import alert_rows, alerts_html
 from ground.report.data import MissionData
 from ground.report.plots import draw
 from marsy.protocol import Device
@@ -67,13 +68,7 @@ def write_report(data: MissionData, folder: Path, notes: list[str] | None = None
         for entry in data.timeline
         if entry.kind in ("event", "decision", "go_no_go")
     )
-    alerts = (
-        "".join(
-            f"<li>T{a['time'] / 1e9 - data.liftoff:+.1f} s: {e(str(a.get('message', '')))}</li>"
-            for a in data.alerts
-        )
-        or "<li>none</li>"
-    )
+    alerts = alerts_html(alert_rows(data.alerts, data.liftoff))
     interview = (
         "".join(
             f"<p>{e(entry.text)}</p>"
@@ -92,13 +87,14 @@ def write_report(data: MissionData, folder: Path, notes: list[str] | None = None
 <html lang="en"><head><meta charset="utf-8"><title>MarsY mission {e(mission.mission_id)}</title>
 <style>body{{font-family:sans-serif;max-width:960px;margin:2em auto}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px}}
+tr.ground td{{background:#e8f4fb}}
 img{{max-width:100%}}</style></head><body>
 <h1>Mission {e(mission.mission_id)}</h1>
 <p>Scenario <b>{e(mission.scenario)}</b>: <b>{mission.state}</b>. {e(mission.detail)}</p>
 <h2>Delivery ledger</h2>
 <table><tr><th>device</th><th>sent</th><th>stored</th><th>missing</th></tr>{rows}</table>
 <h2>Timeline</h2><table>{events}</table>
-<h2>Alerts</h2><ul>{alerts}</ul>
+<h2>Alerts</h2>{alerts}
 <h2>Plots</h2>{figures}
 <h2>Interview</h2>{interview}
 {faults}
