@@ -51,10 +51,12 @@ from marsy.protocol.parameters import (
     parameter,
     parameters_of,
 )
+from marsy.protocol.reporters import EVENT_REPORTERS, is_vehicle, may_report
 from marsy.protocol.topics import RETAINED, Channel, Topics
 
 __all__ = [
     "BY_DEVICE",
+    "EVENT_REPORTERS",
     "MESSAGE_TYPES",
     "PARAMETERS",
     "RETAINED",
@@ -96,6 +98,8 @@ __all__ = [
     "decode_delivery",
     "decode_message",
     "encode_message",
+    "is_vehicle",
+    "may_report",
     "measurement",
     "parameter",
     "parameters_of",
