@@ -85,6 +85,30 @@ class InfluxSettings(BaseModel):
     timeout: float = Field(default=10.0, gt=0)
 
 
+class IngestSettings(BaseModel):
+    """The recorders' (telemetry ingest, payload) defences against a source that floods or lies.
+
+    The devices send about ten samples a mission second each, plus a few events and heartbeats.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source_rate: float = Field(default=200.0, gt=0)
+    """Messages a mission second one source (one topic name, one login) may average; past its
+    budget a source's messages are refused before decoding (counted, never stored)."""
+    source_burst: int = Field(default=10_000, ge=1)
+    """Messages a source may send at once beyond its rate: the backlog a device forwards after a
+    cut link, or the broker delivers to a restarted recorder, must fit in it."""
+    dead_letters_per_second: float = Field(default=5.0, gt=0)
+    """Dead letters per source published in full each wall second; the rest are counted and
+    summarised in the next one."""
+    seq_window: int = Field(default=100_000, ge=1)
+    """How far beyond its highest (or below its lowest) sequence number of a mission a source
+    may number a message before the ledger refuses it."""
+    health_interval: float = Field(default=1.0, gt=0)
+    """Wall seconds between two ``ServiceHealth`` heartbeats of a recorder."""
+
+
 class ClockSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -181,6 +205,7 @@ class GroundSettings(MarsySettings):
     family: ClassVar[str] = "ground"
 
     influx: InfluxSettings = InfluxSettings()
+    ingest: IngestSettings = IngestSettings()
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=0, ge=0, le=65535)
     """0 picks a free port (the process logs which)."""
