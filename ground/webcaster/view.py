@@ -31,6 +31,7 @@ from marsy.protocol import (
     MissionEvent,
     MissionStatus,
     WebcastLine,
+    may_report,
 )
 from marsy.protocol.parameters import Parameter, parameter
 
@@ -55,13 +56,11 @@ GROUND_FAULTS = {
 }
 """How the commentary names a fault of each ground part (the alert's ``parameter``)."""
 
-RETIRING_EVENTS: dict[EventType, Device] = {
-    EventType.BOOSTER_LANDED: Device.BOOSTER,
-    EventType.BOOSTER_LOST: Device.BOOSTER,
-    EventType.EXPLOSION: Device.ROCKET,
-    EventType.SELF_DESTRUCT: Device.ROCKET,
-}
-"""Events after which the vehicle that reports them flies no more (only believed from it)."""
+RETIRING_EVENTS = frozenset(
+    {EventType.BOOSTER_LANDED, EventType.BOOSTER_LOST, EventType.EXPLOSION, EventType.SELF_DESTRUCT}
+)
+"""Events after which the vehicle that reports them flies no more: believed only from the
+vehicle that owns them (:func:`~marsy.protocol.may_report`), never from a ground echo."""
 RETIRED_PHASES = frozenset({FlightPhase.LANDED, FlightPhase.DESTROYED})
 """A vehicle reporting one of these is done; the crew is never done (the suit never retires)."""
 
@@ -207,9 +206,8 @@ class LiveView:
             event = _event(message)
             self.events.append(event)
             updates = [Update(StreamEvent.EVENT, event)]
-            retiring = RETIRING_EVENTS.get(message.event)
-            if retiring is not None and message.source == retiring:
-                updates += self._retire(retiring)
+            if message.event in RETIRING_EVENTS and may_report(message.source, message.event):
+                updates += self._retire(Device(message.source))
             return updates
         if isinstance(message, Alert):
             return self._alert(message)

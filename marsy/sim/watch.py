@@ -29,17 +29,16 @@ from marsy.protocol import (
     MissionStatus,
     ServiceHealth,
     WebcastLine,
+    may_report,
 )
 
 AlertKey = tuple[str, str, str | None]
 
-RETIRING_EVENTS: dict[EventType, Device] = {
-    EventType.BOOSTER_LANDED: Device.BOOSTER,
-    EventType.BOOSTER_LOST: Device.BOOSTER,
-    EventType.EXPLOSION: Device.ROCKET,
-    EventType.SELF_DESTRUCT: Device.ROCKET,
-}
-"""Events after which the vehicle that reports them flies no more (only believed from it)."""
+RETIRING_EVENTS = frozenset(
+    {EventType.BOOSTER_LANDED, EventType.BOOSTER_LOST, EventType.EXPLOSION, EventType.SELF_DESTRUCT}
+)
+"""Events after which the vehicle that reports them flies no more: believed only from the
+vehicle that owns them (:func:`~marsy.protocol.may_report`), never from a ground echo."""
 RETIRED_PHASES = frozenset({FlightPhase.LANDED, FlightPhase.DESTROYED})
 """A vehicle reporting one of these is done; the crew is never done (the suit never retires)."""
 
@@ -140,9 +139,8 @@ class Watch:
         elif isinstance(message, MissionEvent):
             if message.event is EventType.LIFTOFF and self.liftoff is None:
                 self.liftoff = message.ts
-            retiring = RETIRING_EVENTS.get(message.event)
-            if retiring is not None and message.source == retiring:
-                self._retire(retiring)
+            if message.event in RETIRING_EVENTS and may_report(message.source, message.event):
+                self._retire(Device(message.source))
             self.events.append((message.ts, message.event, message.detail))
             self.say(
                 f"{self.t(message.ts)}  {message.source:<10} {message.event}: {message.detail}"
