@@ -167,8 +167,16 @@ class Agent:
     # --- publishing (through the outbox) -----------------------------------------------------
 
     def _queue(
-        self, stream: str, make: Callable[[int], Iterable[BaseModel]], *, answers: str | None = None
+        self,
+        stream: str,
+        mission_id: str,
+        make: Callable[[int], Iterable[BaseModel]],
+        *,
+        answers: str | None = None,
     ) -> None:
+        """Queue what ``make(first_seq)`` builds, numbered in ``stream`` of ``mission_id`` (each
+        mission's streams count from 0): every message made must be of that mission."""
+
         def build_rows(first_seq: int) -> list[tuple[str, bytes, bool]]:
             rows = []
             for message in make(first_seq):
@@ -181,7 +189,7 @@ class Agent:
                 )
             return rows
 
-        self.outbox.append(stream, build_rows, answers=answers)
+        self.outbox.append(stream, build_rows, mission=mission_id, answers=answers)
 
     def _publish(
         self, stream: str, model: type[BaseModel], *, answers: str | None = None, **fields: Any
@@ -190,6 +198,7 @@ class Agent:
         mission_id = fields.pop("mission_id", self.mission_id)
         self._queue(
             stream,
+            mission_id,
             lambda seq: [
                 model(
                     mission_id=mission_id,
@@ -234,9 +243,16 @@ class Agent:
                 self.behaviour.on_board_event(self, frame)
                 self.publish_event(frame.event, frame.detail)
         if telemetry:
-            self._queue("telemetry", lambda seq: self._telemetry_messages(telemetry, seq))
+            mission_id = self.mission_id  # once: the numbers and the messages must agree
+            self._queue(
+                "telemetry",
+                mission_id,
+                lambda seq: self._telemetry_messages(telemetry, mission_id, seq),
+            )
 
-    def _telemetry_messages(self, frames: list[TelemetryFrame], seq: int) -> list[BaseModel]:
+    def _telemetry_messages(
+        self, frames: list[TelemetryFrame], mission_id: str, seq: int
+    ) -> list[BaseModel]:
         messages: list[BaseModel] = []
         for frame in frames:
             if not frame.values:
@@ -245,7 +261,7 @@ class Agent:
                 message = measurement(
                     self.device,
                     astronaut=self.settings.astronaut,
-                    mission_id=self.mission_id,
+                    mission_id=mission_id,
                     source=str(self.device),
                     seq=seq,
                     ts=frame.time,

@@ -4,8 +4,11 @@ Every message an agent publishes goes through here first, so what is queued surv
 a reboot or a broker outage (paho buffers offline publishes in memory only). The forwarder reads
 in order and deletes a message only after the broker's PUBACK; a crash in between re-sends it,
 and the receiver's de-duplication makes that harmless. When the bound is hit the oldest messages
-are dropped, counted and reported. The per-source sequence counters live in the same database and
-is advanced in the same transaction as the insert, so sequence numbers never repeat after a crash.
+are dropped, counted and reported. The sequence counters live in the same database and are
+advanced in the same transaction as the insert, so sequence numbers never repeat after a crash.
+There is one counter per mission and stream: each mission's telemetry is numbered from 0 (the
+samples taken on ``standby`` before it have numbers of their own), so a receiver's "sent" is
+simply the highest number + 1.
 
 SQLite in WAL mode: a committed transaction survives the process being killed.
 """
@@ -69,18 +72,20 @@ class Outbox:
         stream: str,
         build: Callable[[int], Iterable[tuple[str, bytes, bool]]],
         *,
+        mission: str,
         answers: str | None = None,
     ) -> None:
         """Queue the messages ``build(first_seq)`` returns, numbered from ``first_seq``.
 
-        Each ``stream`` (telemetry, events, acks, ...) has its own gap-free counter, so a
-        receiver can prove it lost nothing of it; every message queued consumes one number, and
-        counter and messages are committed together. With ``answers``, the (single) message is
+        Each ``stream`` (telemetry, events, acks, ...) of each ``mission`` has its own gap-free
+        counter from 0, so a receiver can prove it lost nothing of it; every message queued
+        consumes one number, and counter and messages are committed together. The messages must
+        carry ``mission``. With ``answers``, the (single) message is
         also journalled as the answer to that command id, in the same transaction: a command is
         never answered twice differently, even across a crash. ``build`` runs under the outbox
         lock: it must not call the outbox itself.
         """
-        name = f"seq:{stream}"
+        name = f"seq:{mission}:{stream}"
         with self._lock:
             self._db.execute("INSERT OR IGNORE INTO counters VALUES (?, 0)", (name,))
             (seq,) = self._db.execute(

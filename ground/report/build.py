@@ -17,7 +17,9 @@ from marsy.protocol import Device
 class LedgerRow:
     device: Device
     sent: int
-    """Highest sequence number + 1: every message the device numbered."""
+    """Highest sequence number + 1: an agent numbers each mission's samples from 0 (its standby
+    samples have numbers of their own), so this is every sample of the mission up to the last
+    one stored."""
     stored: int
     missing: int
 
