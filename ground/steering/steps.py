@@ -199,7 +199,7 @@ class Steps:
             mission_id=mission_id,
             step=proposal.step,
             attempt=attempt,
-            command_id=command_id(self.source, proposal.step, mission_id, attempt),
+            command_id=command_id(self.source, proposal.step),
             device=proposal.device,
             action=proposal.action,
             level=proposal.level,

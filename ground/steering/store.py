@@ -1,11 +1,11 @@
 """What a steering service must not forget across a restart: its orders and the milestones seen.
 
-An order is written here *before* it is sent, under a command id derived from the service, the
-step, the mission and the attempt (:func:`command_id`). Until the device answers, the order is
-sent again with that same id, also by the next run of the service after a crash; the agent
-answers a repeated id from its journal and never executes it twice. So a step is ordered once
-per mission, whatever restarts. Only a refusal (the device did not act on it) lets the step be
-placed again, as a new attempt with a new id.
+An order is written here *before* it is sent, under a fresh command id with a random part
+(:func:`command_id`): nobody who has not seen the command can answer it. Until the device
+answers, the order is sent again with that same stored id, also by the next run of the service
+after a crash; the agent answers a repeated id from its journal and never executes it twice. So
+a step is ordered once per mission, whatever restarts. Only a refusal (the device did not act on
+it) lets the step be placed again, as a new attempt with a new id.
 
 Milestones are the vehicle's own events a step depends on (the rocket's stage separation before
 a payload detach): they arrive once on the bus, so they are kept here too.
@@ -15,7 +15,6 @@ Shared by the staging and payload services; SQLite, one file per service under `
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import threading
 from enum import StrEnum
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from ground.devices import new_command_id
 from marsy.protocol import CommandAction, Device, EventType
 
 _SCHEMA = """
@@ -55,8 +55,6 @@ _COLUMNS = (
     "mission_id, step, attempt, command_id, device, action, level, origin, why, ordered_at, "
     "outcome, answer, answered_at"
 )
-_MAX_ID = 64
-"""Longest command id the contract accepts."""
 
 
 class Outcome(StrEnum):
@@ -92,16 +90,10 @@ class Order(BaseModel):
     answered_at: float | None = None
 
 
-def command_id(source: str, step: str, mission_id: str, attempt: int = 1) -> str:
-    """The command id of an attempt: the same inputs always give the same id, so a restarted
-    service resends what it sent before instead of ordering anew. A mission id too long for the
-    contract's 64 characters is replaced by a digest of it."""
-    suffix = "" if attempt == 1 else f"-a{attempt}"
-    candidate = f"{source}-{step}-{mission_id}{suffix}"
-    if len(candidate) <= _MAX_ID:
-        return candidate
-    digest = hashlib.blake2b(mission_id.encode(), digest_size=8).hexdigest()
-    return f"{source}-{step}-{digest}{suffix}"[:_MAX_ID]
+def command_id(source: str, step: str) -> str:
+    """A new attempt's command id: who orders which step, and 64 random bits. Never derived
+    again: the id is stored with the order before it is sent, and read back after a restart."""
+    return new_command_id(f"{source}-{step}")
 
 
 class OrderStore:

@@ -115,7 +115,7 @@ def test_a_detach_in_orbit_after_staging_carries_the_rockets_answer(
         answering.join(5)
         assert done.status_code == 200
         order = done.get_json()
-        assert (order["command_id"], order["outcome"]) == ("payload-detach-M1-a2", "accepted")
+        assert (order["attempt"], order["outcome"]) == (2, "accepted")
         again = error(client.post("/detach", json=DETACH, headers=AUTH))
         assert again["message"] == "the payload is already detached"
         shown = client.get("/status").get_json()

@@ -94,7 +94,7 @@ def test_payload_detaches_once_after_staging_across_a_kill_and_stores_satellite_
         )
     finally:
         rocket.close()
-    assert set(rocket.ids(CommandAction.DETACH)) == {f"payload-detach-{mission}"}
+    assert set(rocket.ids(CommandAction.DETACH)) == {status(payload)["orders"][0]["command_id"]}
     assert len(status(payload)["orders"]) == 1
     ledger = [e for e in payload.health()["ledger"] if e["mission_id"] == mission]
     assert [(e["source"], e["received"], e["missing"]) for e in ledger] == [("satellite", 200, 0)]

@@ -114,11 +114,7 @@ def test_a_manual_separation_is_placed_once(client: FlaskClient, steps: Steps) -
     placed = client.post("/stage", json=STAGE, headers=AUTH)
     assert placed.status_code == 202, "the rocket has not answered yet"
     order = placed.get_json()
-    assert (order["command_id"], order["origin"], order["outcome"]) == (
-        "staging-separate-M1",
-        "operator",
-        "pending",
-    )
+    assert (order["step"], order["origin"], order["outcome"]) == ("separate", "operator", "pending")
     again = error(client.post("/stage", json=STAGE, headers=AUTH))
     assert again["status"] == 409 and "already ordered" in again["message"]
     (pending,) = steps.due().pending

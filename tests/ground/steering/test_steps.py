@@ -63,7 +63,7 @@ def test_a_step_is_placed_once_and_handed_out_until_answered(
     low_fuel(steps)
     first = steps.due()
     (placed,) = first.placed
-    assert placed.command_id == "staging-separate-M1"
+    assert placed.command_id.startswith("staging-separate-")
     assert first.pending == [placed]
     steps.observe(rocket("M1", FlightPhase.ASCENT, 121.1, fuel_stage1=7.4))
     second = steps.due()
@@ -105,7 +105,8 @@ def test_a_refused_order_is_placed_again_later_under_a_new_id_three_times_at_mos
         steps.settle(order, ack("M1", order.command_id, CommandAction.SEPARATE, False, "stale"))
         assert steps.due().placed == [], "not at once: the rocket's own event may still come"
         clock.t += 10.0
-    assert ids == ["staging-separate-M1", "staging-separate-M1-a2", "staging-separate-M1-a3"]
+    assert len(set(ids)) == 3 and all(i.startswith("staging-separate-") for i in ids)
+    assert [o.command_id for o in steps.status().orders] == ids
     assert steps.due().placed == []
     assert [o.outcome for o in steps.status().orders] == [Outcome.REFUSED] * 3
 
