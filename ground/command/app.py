@@ -8,6 +8,7 @@ from flask import Flask
 from pydantic import BaseModel, ConfigDict, Field
 
 from ground.command.director import Director, Refused
+from ground.command.picture import Kind
 from ground.command.store import Entry, Mission, MissionStore
 from ground.web import Api, ApiError, body
 from marsy.settings import GroundSettings
@@ -114,16 +115,22 @@ def create_app(settings: GroundSettings, director: Director, store: MissionStore
 
     @api.route(app, "/missions/<mission_id>/commands", answer=Timeline)
     def commands(mission_id: str) -> Timeline:
-        """The command history: every command sent to a device and every answer."""
+        """The command history: Command's own orders, every command sent to a device, every
+        answer, and Command's decisions."""
         mission_or_404(mission_id)
-        return _entries(mission_id, store.timeline(mission_id, {"command", "ack", "decision"}))
+        kinds = {Kind.ORDER, Kind.COMMAND, Kind.ACK, Kind.DECISION}
+        return _entries(mission_id, store.timeline(mission_id, set(kinds)))
 
     def health() -> dict[str, Any]:
         flying = store.flying()
+        picture = director.flight.picture(flying.mission_id) if flying else None
         return {
             "service": "command",
             "mission": flying.mission_id if flying else None,
+            "hold": picture.hold if picture else None,
+            "action": picture.taken if picture else None,
             "malformed": director.bus.malformed,
+            "forged_acks": director.bus.commander.forged,
         }
 
     api.install(app, health)

@@ -45,6 +45,7 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
         create_app(settings, director, store), settings.http_host, settings.http_port
     )
     bus.start()
+    director.resume()
     server.start()
     while not stop.is_set():
         message = bus.next(timeout=0.5)

@@ -32,7 +32,8 @@ class Mission:
 class Entry:
     ts: float
     kind: str
-    """go_no_go, decision, event, alert, command, ack, log, webcast."""
+    """go_no_go, decision, event, refused, alert, order, command, ack, log, webcast
+    (:class:`ground.command.picture.Kind`)."""
     source: str
     text: str
     data: dict[str, Any]
