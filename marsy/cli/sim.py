@@ -51,6 +51,16 @@ if TYPE_CHECKING:
 @click.option("--chaos", is_flag=True, help="Kill services, agents and the broker in flight.")
 @click.option("--chaos-seed", type=int, default=1, show_default=True)
 @click.option(
+    "--fault",
+    "fault_specs",
+    multiple=True,
+    metavar="KIND[:DEVICE]@AT[+FOR][,K=V]",
+    help="Fly through this fault, AT mission seconds after the start, for FOR seconds: "
+    "broker-kill, broker-freeze, store-kill, link-cut, agent-freeze:DEVICE, flood[,count=N], "
+    "forge-abort, forge-complete, forge-ack, seq-jump[,seq=N], takeover[,client_id=ID]. "
+    "Repeatable, e.g. --fault broker-kill@20+30.",
+)
+@click.option(
     "--broker",
     "broker_url",
     default=None,
@@ -91,6 +101,7 @@ def sim(
     plain: bool,
     chaos: bool,
     chaos_seed: int,
+    fault_specs: tuple[str, ...],
     broker_url: str | None,
     broker_passwords: Path | None,
     influx_url: str | None,
@@ -103,6 +114,7 @@ def sim(
     influxd are used where installed, embedded stand-ins otherwise; it says which.
     """
     from marsy.sim.console import render
+    from marsy.sim.faults import FaultPlanError, check_plan, parse_fault
     from marsy.sim.mission import SimOptions, fly
     from marsy.sim.watch import Watch
 
@@ -123,6 +135,11 @@ def sim(
         passwords = read_passwords(broker_passwords) if broker_passwords else {}
     except (OSError, ValueError) as exc:
         raise click.BadParameter(str(exc), param_hint="--broker-passwords") from None
+    try:
+        faults = tuple(parse_fault(spec) for spec in fault_specs)
+        check_plan(faults, private_broker=broker_url is None, private_store=influx_url is None)
+    except FaultPlanError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fault") from None
     options = SimOptions(
         scenarios=tuple(names[i % len(names)] for i in range(count)),
         vehicle=vehicle,
@@ -134,6 +151,7 @@ def sim(
         broker_passwords=passwords,
         influx_url=influx_url,
         embedded=embedded,
+        faults=faults,
     )
     if sys.stdout.isatty() and not plain:
         from rich.live import Live
@@ -176,6 +194,10 @@ def _summary(result: MissionResult, say: Callable[[str], None]) -> None:
         say(f"  interview: {line}")
     for line in result.chaos:
         say(f"  chaos: {line}")
+    for record in result.faults:
+        say(f"  fault: {record}")
+    if result.dead_lettered:
+        say(f"  dead letters: {result.dead_lettered} messages set aside by the ground")
     restarted = {name: n for name, n in result.restarts.items() if n}
     if restarted:
         say(f"  restarts: {restarted}")

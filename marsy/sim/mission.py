@@ -16,15 +16,17 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from marsy.clock import MissionClock
 from marsy.local.process import LocalServer
-from marsy.mqtt import MqttBus
+from marsy.mqtt import Delivery, MqttBus
 from marsy.protocol import (
     ContractError,
+    DeadLetter,
     Device,
     DevicePresence,
     EventType,
@@ -34,8 +36,11 @@ from marsy.protocol import (
 )
 from marsy.sim.chaos import BROKER, TARGETS, ChaosMonkey, schedule
 from marsy.sim.children import Supervisor
+from marsy.sim.faults import ScriptedFault, check_plan, needs_relay
+from marsy.sim.injector import FaultRecord, FaultRunner, Hands
 from marsy.sim.plan import GROUND, Plan, Vehicle
-from marsy.sim.servers import open_servers
+from marsy.sim.relay import Relay
+from marsy.sim.servers import Broker, RelayedBroker, Servers, open_servers
 from marsy.sim.watch import DeviceTally, Watch
 
 logger = logging.getLogger(__name__)
@@ -44,6 +49,8 @@ BOOT_DELAY = 2.0
 """Wall seconds between starting the children and mission time zero (the rocket waits on the
 pad for the launch order anyway)."""
 ENDED = ("complete", "aborted", "scrubbed")
+KEPT_DEAD_LETTERS = 1000
+"""Dead letters a mission result keeps (a flood makes many more; they are counted)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,8 @@ class SimOptions:
     """An InfluxDB that already runs, instead of a private store."""
     embedded: bool = False
     """Use the embedded broker and store even where Mosquitto and influxd are installed."""
+    faults: tuple[ScriptedFault, ...] = ()
+    """Fly every mission through these faults (see :mod:`marsy.sim.faults`)."""
 
 
 @dataclass
@@ -83,6 +92,11 @@ class MissionResult:
     restarts: dict[str, int] = field(default_factory=dict)
     report: Path | None = None
     chaos: list[str] = field(default_factory=list)
+    faults: list[FaultRecord] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    """The first dead letters the ground published during the mission."""
+    dead_lettered: int = 0
+    """All of them."""
 
     @property
     def completed(self) -> bool:
@@ -146,20 +160,32 @@ def fly(
 ) -> list[MissionResult]:
     """Fly every mission of ``options``; every child process is stopped on the way out, and
     every server this started, whatever happens."""
+    check_plan(
+        options.faults,
+        private_broker=options.broker_url is None,
+        private_store=options.influx_url is None,
+    )
     run = (options.run_dir / time.strftime("%Y%m%d-%H%M%S")).resolve()
     run.mkdir(parents=True, exist_ok=True)
     say(f"run folder {run}")
     supervisor = Supervisor(run / "logs")
-    with open_servers(
-        run,
-        broker_url=options.broker_url,
-        broker_passwords=options.broker_passwords,
-        influx_url=options.influx_url,
-        embedded=options.embedded,
-    ) as servers:
+    with (
+        open_servers(
+            run,
+            broker_url=options.broker_url,
+            broker_passwords=options.broker_passwords,
+            influx_url=options.influx_url,
+            embedded=options.embedded,
+        ) as servers,
+        ExitStack() as stack,
+    ):
         for line in servers.lines:
             say(line)
-        plan = Plan(run, servers.broker, servers.store, time.time() + BOOT_DELAY, options.speed)
+        relay = _relay(options, servers.broker, stack)
+        if relay is not None:
+            say(f"clients reach the broker through a relay on 127.0.0.1:{relay.port}")
+        broker = servers.broker if relay is None else RelayedBroker(servers.broker, relay.port)
+        plan = Plan(run, broker, servers.store, time.time() + BOOT_DELAY, options.speed)
         results: list[MissionResult] = []
         try:
             for name in GROUND:
@@ -178,15 +204,48 @@ def fly(
                     servers.restartable_broker,
                     say if echo else _quiet,
                     show,
+                    _faults(options, plan, supervisor, servers, relay, say),
                 )
                 supervisor.retire(onboard)
-                result.report = _report(plan, result.mission_id, result.chaos)
+                notes = result.chaos + [str(record) for record in result.faults]
+                result.report = _report(plan, result.mission_id, notes)
                 say(f"mission {result.mission_id}: {result.state}; report: {result.report}")
                 results.append(result)
             return results
         finally:
             supervisor.stop()
             say("every process stopped")
+
+
+def _relay(options: SimOptions, broker: Broker, stack: ExitStack) -> Relay | None:
+    """The relay every client reaches the broker through, when the plan cuts the link."""
+    if not needs_relay(options.faults):
+        return None
+    upstream = broker.settings_for(str(Service.OBSERVER))
+    return stack.enter_context(Relay((upstream.host, upstream.port)))
+
+
+def _faults(
+    options: SimOptions,
+    plan: Plan,
+    supervisor: Supervisor,
+    servers: Servers,
+    relay: Relay | None,
+    say: Callable[[str], None],
+) -> FaultRunner | None:
+    """A mission's run of the fault plan (each mission of a row flies through all of it)."""
+    if not options.faults:
+        return None
+    hands = Hands(
+        supervisor,
+        servers.restartable_broker,
+        servers.restartable_store,
+        relay,
+        servers.broker,
+        plan.url,
+    )
+    say("fault plan: " + ", ".join(str(fault) for fault in options.faults))
+    return FaultRunner(options.faults, hands, MissionClock(plan.epoch, plan.warp), say)
 
 
 def _roll_out(
@@ -246,6 +305,7 @@ def _mission(
     broker: LocalServer | None,
     say: Callable[[str], None],
     show: Show | None,
+    faults: FaultRunner | None = None,
 ) -> MissionResult:
     # persistent: a broker restart (the chaos monkey's) must not cost the observer a message
     observer = MqttBus(plan.broker.settings_for(str(Service.OBSERVER)), "sim-observer")
@@ -256,6 +316,7 @@ def _mission(
     monkey = _monkey(options, supervisor, plan, broker, say)
     command = plan.url("command")
     state = "planned"
+    letters = DeadLetters()
     try:
         started = _http(
             "POST", f"{command}/missions", plan.tokens["operator"], {"scenario": scenario}
@@ -265,16 +326,14 @@ def _mission(
         say(f"mission {mission_id}: {state} ({started['detail'] or 'go'})")
         ended_at: float | None = None
         began = time.monotonic()
+        if faults is not None:
+            faults.begin(mission_id, began)
         while True:
             for name in supervisor.check():
                 say(f"{name} exited and was restarted")
             delivery = observer.receive(timeout=0.2)
             if delivery is not None:
-                observer.ack(delivery)
-                try:
-                    watch.handle(decode_delivery(observer.topics, delivery.topic, delivery.payload))
-                except ContractError:
-                    pass
+                _take(observer, delivery, watch, letters)
             elapsed = (time.monotonic() - began) * options.speed
             if monkey is not None:
                 monkey.tick(elapsed)
@@ -292,12 +351,14 @@ def _mission(
             if done_waiting or elapsed > options.timeout:
                 break
         if watch.interview:
-            _drain(observer, watch, seconds=2.0)
+            _drain(observer, watch, letters, seconds=2.0)
         if monkey is not None:
             monkey.settle()
-        timeline, ledger = _collect(plan, mission_id)
     finally:
+        if faults is not None:
+            faults.settle()  # undo what is still in force, whatever happened
         observer.stop()
+    timeline, ledger = _collect(plan, mission_id)
     result = MissionResult(
         scenario,
         mission_id,
@@ -309,6 +370,9 @@ def _mission(
         ledger,
         watch.interview,
         {name: child.restarts for name, child in supervisor.children.items()},
+        faults=faults.records if faults is not None else [],
+        dead_letters=letters.kept,
+        dead_lettered=letters.count,
     )
     if monkey is not None:
         result.chaos = monkey.summary()
@@ -370,11 +434,33 @@ def _report(plan: Plan, mission_id: str, notes: list[str]) -> Path:
     return write_report(data, plan.run / "report" / mission_id, notes)
 
 
-def _drain(observer: MqttBus, watch: Watch, seconds: float) -> None:
+def _drain(observer: MqttBus, watch: Watch, letters: DeadLetters, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while (delivery := observer.receive(max(0.0, deadline - time.monotonic()))) is not None:
-        observer.ack(delivery)
-        try:
-            watch.handle(decode_delivery(observer.topics, delivery.topic, delivery.payload))
-        except ContractError:
-            continue
+        _take(observer, delivery, watch, letters)
+
+
+@dataclass
+class DeadLetters:
+    """What the ground set aside during a mission: the first ones, and how many in all."""
+
+    kept: list[DeadLetter] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, letter: DeadLetter) -> None:
+        self.count += 1
+        if len(self.kept) < KEPT_DEAD_LETTERS:
+            self.kept.append(letter)
+
+
+def _take(observer: MqttBus, delivery: Delivery, watch: Watch, letters: DeadLetters) -> None:
+    """One delivery to the observer: dead letters are kept apart, the rest is watched."""
+    observer.ack(delivery)
+    try:
+        message = decode_delivery(observer.topics, delivery.topic, delivery.payload)
+    except ContractError:
+        return
+    if isinstance(message, DeadLetter):
+        letters.add(message)
+    else:
+        watch.handle(message)

@@ -122,6 +122,23 @@ class ExternalStore:
 
 
 @dataclass
+class RelayedBroker:
+    """``inner`` as the simulation's clients reach it: through the relay on 127.0.0.1:``port``
+    (see :mod:`marsy.sim.relay`), the link a fault plan may cut."""
+
+    inner: Broker
+    port: int
+    topic_root: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.topic_root = self.inner.topic_root
+
+    def settings_for(self, user: str, **overrides: object) -> MqttSettings:
+        relayed: dict[str, object] = {"host": "127.0.0.1", "port": self.port}
+        return self.inner.settings_for(user, **{**relayed, **overrides})
+
+
+@dataclass
 class Servers:
     broker: Broker
     store: Store
@@ -129,6 +146,8 @@ class Servers:
     """The broker when this simulation runs it (the chaos monkey may restart it)."""
     lines: list[str]
     """What is used, for the operator."""
+    restartable_store: LocalServer | None = None
+    """The store when this simulation runs it (a fault plan may kill it)."""
 
 
 def read_passwords(path: Path) -> dict[str, str]:
@@ -197,17 +216,19 @@ def open_servers(
             lines.append(f"broker: {line}")
             record["broker"] = {"kind": kind}
         store: Store
+        own_store: LocalServer | None = None
         if influx_url is not None:
             store = ExternalStore(influx_url)
             lines.append(f"store: InfluxDB at {store.url} (not started here)")
             record["store"] = {"kind": "external", "url": store.url}
         else:
             server, kind, line = private_store(folder, embedded)
-            store = cast(Store, stack.enter_context(server))
+            own_store = stack.enter_context(server)
+            store = cast(Store, own_store)
             lines.append(f"store: {line}")
             record["store"] = {"kind": kind}
         (folder / SERVERS_FILE).write_text(json.dumps(record, indent=2) + "\n")
-        yield Servers(broker, store, restartable, lines)
+        yield Servers(broker, store, restartable, lines, own_store)
 
 
 @contextmanager
