@@ -121,9 +121,8 @@ class FlightFollower:
         elif isinstance(message, CommandAck):
             self._on_ack(picture, message)
         elif isinstance(message, LogRecord):
-            self._write(
-                picture, Kind.LOG, message.source, message.message, {"level": message.level}
-            )
+            level = {"level": message.level}
+            self._write(picture, Kind.LOG, message.source, message.message, level, message.ts)
         elif isinstance(message, WebcastLine):
             text = f"{message.speaker}: {message.text}"
             self._write(picture, Kind.WEBCAST, message.source, text, {}, message.ts)
