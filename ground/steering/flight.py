@@ -22,11 +22,11 @@ from marsy.protocol import (
     MissionEvent,
     MissionState,
     MissionStatus,
+    may_report,
 )
 
 FINISHED = frozenset({MissionState.SCRUBBED, MissionState.COMPLETE, MissionState.ABORTED})
 """Mission states after which no step is ordered any more."""
-_VEHICLES = frozenset(str(device) for device in Device)
 
 
 class RocketSample(BaseModel):
@@ -89,6 +89,7 @@ class FlightView:
 
 
 def vehicle_event(message: MissionEvent, watched: frozenset[EventType]) -> bool:
-    """An event a step depends on, reported by a vehicle itself (not a ground service's echo:
-    only the rocket saying it separated proves the stages are apart)."""
-    return message.event in watched and message.source in _VEHICLES
+    """An event a step depends on, reported by the vehicle that owns it (not a ground service's
+    echo, nor another device: only the rocket saying it separated proves the stages are
+    apart)."""
+    return message.event in watched and may_report(message.source, message.event)

@@ -158,6 +158,9 @@ def test_the_rockets_own_event_is_kept_and_a_services_echo_is_not(
     steps = make(store, clock)
     steps.observe(status("M1"))
     assert steps.observe(event("M1", EventType.STAGE_SEPARATION, source="staging")) == []
+    assert steps.observe(event("M1", EventType.STAGE_SEPARATION, source="satellite")) == [], (
+        "only the vehicle that owns the event proves it"
+    )
     assert steps.observe(event("M1", EventType.STAGE_SEPARATION)) == [EventType.STAGE_SEPARATION]
     assert steps.observe(event("M1", EventType.STAGE_SEPARATION)) == [], "once"
     store.close()
