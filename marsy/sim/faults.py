@@ -31,7 +31,8 @@ class FaultKind(StrEnum):
     AGENT_FREEZE = "agent-freeze"
     """SIGSTOP one onboard agent; SIGCONT after ``for``."""
     FLOOD = "flood"
-    """``count`` junk messages from the satellite's login on its own telemetry topic."""
+    """``count`` junk messages from the satellite's login on its own telemetry topic, as fast as
+    the broker takes them; those it has not taken after ``for`` are given up."""
     FORGE_ABORT = "forge-abort"
     """The satellite's login says the rocket aborts."""
     FORGE_COMPLETE = "forge-complete"
@@ -63,11 +64,13 @@ NEEDS_PRIVATE_STORE = frozenset({FaultKind.STORE_KILL})
 
 DEFAULT_FOR: dict[FaultKind, float] = {
     **dict.fromkeys(OUTAGES, 40.0),
+    FaultKind.FLOOD: 100.0,
     FaultKind.FORGE_ACK: 120.0,
     FaultKind.TAKEOVER: 20.0,
 }
 """Mission seconds. Outages outlast the calculator's loss-of-signal threshold at speed 10
-(30 mission seconds); other kinds take no time of their own."""
+(30 mission seconds); a flood gives up after this long, a forged ack watches for orders so
+long, a takeover holds the connection so long; other kinds take no time of their own."""
 
 INGEST_CLIENT_ID = "marsy-telemetry"
 """The client id the telemetry ingest asked for before the broker bound ids to logins."""

@@ -275,7 +275,9 @@ class FaultRunner:
         self._note(record, f"{count} junk messages on {topic} from the {ATTACKER}'s login")
         intruder = self._intruder(reconnect=True)
         try:
-            outcome = intruder.flood(topic, count)
+            outcome = intruder.flood(
+                topic, count, record.fault.duration / self.clock.warp, self._ending
+            )
         finally:
             intruder.close()
         self._note(record, str(outcome))

@@ -83,7 +83,8 @@ class Intruder:
         if settings.username is not None:
             password = settings.password.get_secret_value() if settings.password else None
             client.username_pw_set(settings.username, password)
-        client.reconnect_delay_set(1, 2)
+        # back at once when kicked: a determined attacker fights for the connection
+        client.reconnect_delay_set(0.1, 0.5)  # type: ignore[arg-type]
         client.max_inflight_messages_set(window)
         client.max_queued_messages_set(0)
         client.on_connect = self._on_connect
@@ -153,8 +154,9 @@ class Intruder:
             self._answers.clear()
             return verdicts
 
-    def flood(self, topic: str, count: int, timeout: float = 120.0) -> FloodOutcome:
-        """``count`` junk payloads on ``topic`` as fast as the broker takes them."""
+    def flood(self, topic: str, count: int, timeout: float, stop: threading.Event) -> FloodOutcome:
+        """``count`` junk payloads on ``topic`` as fast as the broker takes them, for at most
+        ``timeout`` wall seconds (or until ``stop``); what is not taken by then is dropped."""
         began = time.monotonic()
         with self._answered:
             self._taken = self._refused = 0
@@ -165,7 +167,9 @@ class Intruder:
         deadline = began + timeout
         with self._answered:
             while self._taken + self._refused < sent and time.monotonic() < deadline:
-                self._answered.wait(0.5)
+                if stop.is_set():
+                    break
+                self._answered.wait(0.2)
             taken, refused = self._taken, self._refused
         return FloodOutcome(sent, taken, refused, time.monotonic() - began, self.kicked)
 
