@@ -40,7 +40,7 @@ def main() -> None:
     ):
         plan = Plan(Path(tmp), broker, influxd, epoch=time.time() + 2.0, warp=WARP)
         supervisor = Supervisor(Path(tmp) / "logs")
-        director = MqttBus(broker.settings_for("command"), "bench-director", persistent=False)
+        director = MqttBus(broker.settings_for("command"), persistent=False)
         try:
             supervisor.start(plan.firmware("nominal", "marsy", 0, autopilot=True))
             wait_for_ports(Path(tmp) / "ports")

@@ -72,8 +72,8 @@ def wait_for_eject(suit: PtyPort, timeout: float) -> CommandFrame | None:
 
 
 def broker_round_trip(broker: LocalMosquitto, trials: int) -> list[float]:
-    sender = MqttBus(broker.settings_for("rocket"), "rtt-sender", persistent=False)
-    receiver = MqttBus(broker.settings_for("observer"), "rtt-receiver", persistent=False)
+    sender = MqttBus(broker.settings_for(broker.add_login("rocket")), persistent=False)
+    receiver = MqttBus(broker.settings_for(broker.add_login("observer")), persistent=False)
     topic = f"{broker.topic_root}/logs/rocket"  # a topic no agent listens to
     receiver.subscribe(topic)
     receiver.start()
@@ -106,7 +106,7 @@ def main() -> None:
             agent(broker, Device.ROCKET, rocket_port, Path(tmp) / "state"),
             agent(broker, Device.SUIT, suit_port, Path(tmp) / "state"),
         ]
-        director = MqttBus(broker.settings_for("command"), "bench-director", persistent=False)
+        director = MqttBus(broker.settings_for("command"), persistent=False)
         director.start()
         latencies: list[float] = []
         missed = 0

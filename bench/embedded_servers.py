@@ -141,9 +141,9 @@ class Acker(threading.Thread):
 
 def broker_figures(broker: Broker, sizes: Sizes) -> BrokerFigures:
     round_trips, messages = sizes.round_trips, sizes.messages
-    consumer = MqttBus(broker.settings_for("telemetry"), "bench-consumer")
+    consumer = MqttBus(broker.settings_for("telemetry"))
     consumer.subscribe(consumer.topics.channel_filter(Channel.TELEMETRY))
-    rocket = MqttBus(broker.settings_for("rocket"), "bench-rocket", persistent=False)
+    rocket = MqttBus(broker.settings_for("rocket"), persistent=False)
     acker = Acker(consumer)
     consumer.start()
     rocket.start()

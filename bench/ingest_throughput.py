@@ -52,10 +52,10 @@ def publish_all(bus: MqttBus, count: int, mission: str) -> None:
 
 def broker_rate(broker: LocalMosquitto, count: int) -> float:
     broker.topic_root = "raw"
-    consumer = MqttBus(broker.settings_for("telemetry"), "raw-consumer")
+    consumer = MqttBus(broker.settings_for(broker.add_login("telemetry")))
     consumer.subscribe("raw/telemetry/+")
     consumer.start()
-    sender = MqttBus(broker.settings_for("rocket"), "raw-sender")
+    sender = MqttBus(broker.settings_for("rocket"))
     sender.start()
     began = time.perf_counter()
     publish_all(sender, count, "raw")
@@ -100,7 +100,7 @@ def ingest_rate(broker: LocalMosquitto, influxd: LocalInfluxd, state: Path, coun
     try:
         while written() < 0:
             time.sleep(0.1)
-        sender = MqttBus(broker.settings_for("rocket"), "ingest-sender")
+        sender = MqttBus(broker.settings_for("rocket"))
         sender.start()
         began = time.perf_counter()
         publish_all(sender, count, "bench")

@@ -42,7 +42,7 @@ class GroundBus:
         self.name = name
         self.see_acks = see_acks
         self.clock: MissionClock = settings.clock.clock()
-        self.bus = MqttBus(settings.mqtt, f"marsy-{name}", presence=name, clock=self.clock)
+        self.bus = MqttBus(settings.mqtt, presence=name, clock=self.clock)
         self.topics = self.bus.topics
         self.commander = DeviceCommander(self.bus, name, self.clock)
         self.bus.subscribe(self.commander.ack_filter)

@@ -14,6 +14,7 @@ import pytest
 
 from ground.influx import InfluxHttp
 from marsy.local import LocalInfluxd, LocalMosquitto
+from marsy.local.accounts import BrokerAccounts
 from marsy.mqtt import MqttBus
 
 
@@ -58,17 +59,16 @@ def private_broker(tmp_path: Path, topic_root: str) -> Iterator[LocalMosquitto]:
 
 @pytest.fixture
 def bus_factory() -> Iterator[Callable[..., MqttBus]]:
-    """Make started buses that are stopped when the test ends."""
+    """``bus_factory(broker, role, **kw)``: a bus under a fresh login of ``role``
+    (``rocket.3f9a0c1e``), stopped when the test ends.
+
+    The client id is the login, so two buses of one login would take each other's session
+    over, and a login reused on the session-wide broker would inherit an earlier test's queue.
+    """
     made: list[MqttBus] = []
 
-    def make(
-        broker: LocalMosquitto, user: str, client_id: str | None = None, **kw: object
-    ) -> MqttBus:
-        bus = MqttBus(
-            broker.settings_for(user),
-            client_id or f"{user}-{uuid.uuid4().hex[:6]}",
-            **kw,  # type: ignore[arg-type]
-        )
+    def make(broker: BrokerAccounts, role: str, **kw: object) -> MqttBus:
+        bus = MqttBus(broker.settings_for(broker.add_login(role)), **kw)  # type: ignore[arg-type]
         made.append(bus)
         return bus
 

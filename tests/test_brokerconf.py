@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 from marsy.brokerconf import POLICY, acl_rules, acl_text, password_file_text, password_hash
+from marsy.logins import fixed_logins
 from marsy.protocol import Device, Service, Topics
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,6 +21,11 @@ def test_committed_broker_files_are_current() -> None:
 def test_policy_forbids_anonymous_and_persists() -> None:
     lines = set(POLICY.splitlines())
     assert {"allow_anonymous false", "persistence true", "set_tcp_nodelay true"} <= lines
+
+
+def test_the_committed_acl_names_every_login_of_a_deployment() -> None:
+    users = [line.split()[1] for line in acl_text().splitlines() if line.startswith("user ")]
+    assert users == fixed_logins()
 
 
 def test_a_device_writes_only_its_own_topics() -> None:

@@ -97,9 +97,7 @@ class Agent:
         self.behaviour = behaviour
         self.clock = clock or settings.clock.clock()
         self.link = link or SerialLink(settings.serial_url, baudrate=settings.baudrate)
-        self.bus = bus or MqttBus(
-            settings.mqtt, f"marsy-{self.device}", presence=str(self.device), clock=self.clock
-        )
+        self.bus = bus or MqttBus(settings.mqtt, presence=str(self.device), clock=self.clock)
         self.topics = self.bus.topics
         settings.state_dir.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(

@@ -66,7 +66,7 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
         timeout=influx.timeout,
     )
     readers = {d: TelemetryReader(http, database_for(d, influx)) for d in Device}
-    bus = MqttBus(settings.mqtt, "marsy-calculator", presence="calculator", clock=clock)
+    bus = MqttBus(settings.mqtt, presence="calculator", clock=clock)
     bus.subscribe(bus.topics.mission_status)
 
     def publish(alert: Any) -> None:

@@ -44,7 +44,6 @@ def build_recorder(
     clock = settings.clock.clock()
     bus = MqttBus(
         settings.mqtt,
-        client_id or f"marsy-{name}",
         presence=name if presence else None,
         clock=clock,
     )

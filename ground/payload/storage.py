@@ -6,11 +6,15 @@ alone and this recorder is their only writer. It is the durable ingest recorder 
 ordered replay after an InfluxDB outage, a ledger of sequence numbers, dead letters), run here
 beside the detach logic with its own MQTT session:
 
-- its own client id, so the broker keeps a queue of satellite telemetry for it alone, and a
-  backlog there (InfluxDB down, a slow disk) never delays a detach order, nor a detach order
-  blocked on the rocket delays an acknowledgement;
+- its own login, ``payload.recorder`` (the broker makes it the client id), so the broker keeps
+  a queue of satellite telemetry for it alone, and a backlog there (InfluxDB down, a slow disk)
+  never delays a detach order, nor a detach order blocked on the rocket delays an
+  acknowledgement; the login's role is ``payload``, so its ACL and dead letters are the
+  service's, and its password derives from the service's (:mod:`marsy.logins`);
 - no presence of its own: the service's bus connection stands for ``payload``;
-- its own state folder (spool and ledger), ``{state_dir}/payload-recorder``.
+- its own state folder (spool and ledger), ``{state_dir}/payload-recorder``;
+- the recorder's heartbeat (``ServiceHealth``: how fresh the payload store is) goes out as the
+  payload service's, about once a second, as do its dead letters.
 
 It does not need the telemetry service, nor the detach logic, to be running.
 """
@@ -23,11 +27,13 @@ from typing import Any
 from ground.influx.schema import PAYLOAD_DEVICES, database_for, point_line
 from ground.ingest.recorder import Route
 from ground.ingest.service import build_recorder, keep_databases
+from marsy.logins import PAYLOAD_RECORDER, as_login
 from marsy.protocol import Channel, DeviceTelemetry, Message, Service, Topics
 from marsy.settings import GroundSettings, InfluxSettings
 
 NAME = str(Service.PAYLOAD)
-CLIENT_ID = "marsy-payload-recorder"
+CLIENT_ID = PAYLOAD_RECORDER
+"""The recorder's login, which the broker makes its client id."""
 STATE = "payload-recorder"
 
 
@@ -50,14 +56,14 @@ class SatelliteStorage:
     """:meth:`start`, then :meth:`stop`; :meth:`health` is the recorder's."""
 
     def __init__(self, settings: GroundSettings, *, client_id: str = CLIENT_ID) -> None:
+        """``client_id``: the login to record as, a second login of ``payload``."""
         influx = settings.influx
         # Named after the service: its dead letters go where the broker lets ``payload`` write.
         self.recorder, self.http = build_recorder(
             NAME,
-            settings,
+            settings.model_copy(update={"mqtt": as_login(settings.mqtt, client_id)}),
             satellite_route(influx),
             satellite_filters(settings.mqtt.topics),
-            client_id=client_id,
             presence=False,
             state=STATE,
         )

@@ -40,7 +40,7 @@ class Webcaster:
     ) -> None:
         self.clock = settings.clock.clock()
         self.store = TranscriptStore(settings.state_dir / STORE_FILE)
-        self.bus = MqttBus(settings.mqtt, client_id, presence=Service.WEBCASTER, clock=self.clock)
+        self.bus = MqttBus(settings.mqtt, presence=Service.WEBCASTER, clock=self.clock)
         self.hub = Hub(LiveView())
         self.interviewer = Interviewer(
             self.bus,

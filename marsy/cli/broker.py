@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from marsy.brokerconf import POLICY, acl_text, password_file_text
+from marsy.logins import LoginError, login_passwords
 
 
 @click.group()
@@ -30,7 +31,10 @@ def config(out: Path, root: str) -> None:
 @click.argument("users_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def passwd(users_file: Path, out: Path) -> None:
-    """Write Mosquitto's password file from USERS_FILE (TOML: [users] name = "password").
+    """Write Mosquitto's password file from USERS_FILE (TOML: [users] role = "password").
+
+    Every login of a role is written: the role's own, and its second connections
+    (``payload.recorder``...) with passwords derived from the role's.
 
     The same users and passwords always give the same file, so re-running changes nothing.
     """
@@ -44,6 +48,10 @@ def passwd(users_file: Path, out: Path) -> None:
             f"needs a [users] table of non-empty passwords (bad: {', '.join(bad) or 'none'})",
             param_hint="USERS_FILE",
         )
-    out.write_text(password_file_text(sorted(users.items())))
+    try:
+        logins = login_passwords(users)  # a second login of a role derives from the role's
+    except LoginError as exc:
+        raise click.BadParameter(str(exc), param_hint="USERS_FILE") from None
+    out.write_text(password_file_text(sorted(logins.items())))
     out.chmod(0o600)
-    click.echo(f"wrote {len(users)} users to {out}")
+    click.echo(f"wrote {len(logins)} logins to {out}")

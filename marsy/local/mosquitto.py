@@ -10,16 +10,18 @@ from marsy.brokerconf import Listener, TlsFiles, instance_config
 from marsy.local.accounts import BrokerAccounts, random_passwords
 from marsy.local.certs import BrokerCertificates, make_certificates
 from marsy.local.process import LocalServer, ServerProcess, find_binary, free_port, port_open
+from marsy.logins import login_passwords
 from marsy.settings import MqttSettings, TlsSettings
 
 
 class LocalMosquitto(BrokerAccounts, LocalServer):
-    """Mosquitto with the project's policy, ACL and one password per MarsY user.
+    """Mosquitto with the project's policy, ACL and one password per MarsY login.
 
-    Passwords are random per instance unless given; :meth:`settings_for` hands a process the
-    MQTT settings of one user, the way a deployment would. With ``tls`` the broker also listens
-    on ``tls_port`` with a certificate from a CA made for this instance (in ``workdir/tls``);
-    :meth:`tls_settings_for` gives a client that trusts it.
+    ``passwords`` are per role, random per instance unless given; a tagged login's derives from
+    its role's (:mod:`marsy.logins`). :meth:`settings_for` hands a process the MQTT settings of
+    one login, the way a deployment would; :meth:`add_login` makes another while it runs. With
+    ``tls`` the broker also listens on ``tls_port`` with a certificate from a CA made for this
+    instance (in ``workdir/tls``); :meth:`tls_settings_for` gives a client that trusts it.
     """
 
     def __init__(
@@ -38,7 +40,7 @@ class LocalMosquitto(BrokerAccounts, LocalServer):
             make_certificates(workdir / "tls") if tls else None
         )
         self.topic_root = topic_root
-        self.passwords = dict(passwords or random_passwords())
+        self.passwords = login_passwords(passwords or random_passwords())
         binary = find_binary("mosquitto", "mosquitto")
         self.workdir.mkdir(parents=True, exist_ok=True)
         conf = self._write_files()

@@ -134,6 +134,11 @@ class ServerProcess:
         """SIGKILL: the crash a power cut or the OOM killer would cause."""
         self._signal_and_wait(signal.SIGKILL, 10.0)
 
+    def reload(self) -> None:
+        """SIGHUP: read the configuration files again, without a restart."""
+        if self._proc is not None and self._proc.poll() is None:
+            os.kill(self._proc.pid, signal.SIGHUP)
+
     def restart(self) -> None:
         self.stop()
         self.start()

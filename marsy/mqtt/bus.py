@@ -1,7 +1,9 @@
 """The MQTT bus: one paho-mqtt 2.x client per process with the session hygiene MarsY needs.
 
-- MQTT 5, a fixed client id and ``clean_start=False`` with a session expiry: the broker keeps our
-  subscriptions and queued QoS-1 messages while we are away, and across its own restarts.
+- MQTT 5, ``clean_start=False`` with a session expiry: the broker keeps our subscriptions and
+  queued QoS-1 messages while we are away, and across its own restarts. The client id is the
+  login (``settings.username``): the broker enforces it (``use_username_as_clientid``), so a
+  process cannot pick one, and a second connection needs a login of its own (marsy.logins).
 - Manual acknowledgement: a delivery is PUBACKed only when the consumer calls :meth:`ack`,
   after it has durably handled it; anything not acked is redelivered after a reconnect.
 - Every publish is QoS 1 unless asked otherwise, its return code is checked, and at most
@@ -131,16 +133,15 @@ class MqttBus:
     def __init__(
         self,
         settings: MqttSettings,
-        client_id: str,
         *,
         presence: str | None = None,
         persistent: bool = True,
         clock: MissionClock = WALL_CLOCK,
     ) -> None:
-        """``presence`` is the name whose online/offline state this connection stands for."""
+        """``presence`` is the name whose online/offline state this connection stands for: a
+        role (``payload``), never a tagged login (``payload.recorder``)."""
         self.settings = settings
         self.topics = settings.topics
-        self.client_id = client_id
         self.presence = presence
         self.persistent = persistent
         self.clock = clock
@@ -157,6 +158,11 @@ class MqttBus:
         self._subacks_due: set[int] = set()
         self._stopping = False
         self._client = self._make_client()
+
+    @property
+    def client_id(self) -> str:
+        """The login, which the broker makes the client id whatever a client asks for."""
+        return self.settings.username or ""
 
     # --- set-up -----------------------------------------------------------------------------
 

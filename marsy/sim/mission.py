@@ -23,6 +23,7 @@ from typing import Any
 
 from marsy.clock import MissionClock
 from marsy.local.process import LocalServer
+from marsy.logins import OBSERVER_CONSOLE, OBSERVER_PRESENCE, as_login
 from marsy.mqtt import Delivery, MqttBus
 from marsy.protocol import (
     ContractError,
@@ -267,7 +268,8 @@ def _wait_online(plan: Plan, supervisor: Supervisor, since: float, timeout: floa
     """Until every agent of the new vehicle says it is online (a retained "online" older than
     ``since`` is a previous vehicle's), so Command does not find the rocket offline."""
     observer = MqttBus(
-        plan.broker.settings_for(str(Service.OBSERVER)), "sim-presence", persistent=False
+        as_login(plan.broker.settings_for(str(Service.OBSERVER)), OBSERVER_PRESENCE),
+        persistent=False,
     )
     waiting = {str(device) for device in Device}
     for name in waiting:
@@ -308,7 +310,7 @@ def _mission(
     faults: FaultRunner | None = None,
 ) -> MissionResult:
     # persistent: a broker restart (the chaos monkey's) must not cost the observer a message
-    observer = MqttBus(plan.broker.settings_for(str(Service.OBSERVER)), "sim-observer")
+    observer = MqttBus(as_login(plan.broker.settings_for(str(Service.OBSERVER)), OBSERVER_CONSOLE))
     observer.subscribe(observer.topics.everything)
     observer.start()
     watch = Watch(say)

@@ -127,7 +127,7 @@ def replay(
             for name in ("telemetry", "calculator"):
                 supervisor.start(plan.service(name))
             for user in [*(str(d) for d in Device), "command"]:
-                buses[user] = MqttBus(broker.settings_for(user), f"replay-{user}", persistent=False)
+                buses[user] = MqttBus(broker.settings_for(user), persistent=False)
                 buses[user].start()
             origin = plan.epoch + LEAD * speed
             buses["command"].publish_message(

@@ -8,6 +8,7 @@ from types import ModuleType
 import pytest
 
 from marsy.brokerconf import all_users, password_hash
+from marsy.logins import PAYLOAD_RECORDER, fixed_logins, login_password
 from tests.ansible.deployment import ANSIBLE
 
 
@@ -40,6 +41,18 @@ def test_the_password_file_is_marsys_and_needs_every_user(broker: ModuleType) ->
         broker.marsy_mosquitto_passwd(users)
 
 
+def test_the_password_file_holds_every_login_with_derived_second_ones(
+    broker: ModuleType,
+) -> None:
+    users = {str(user): f"pw-{user}" for user in all_users()}
+    text = broker.marsy_mosquitto_passwd(users)
+    assert [line.split(":")[0] for line in text.splitlines()] == sorted(fixed_logins())
+    derived = login_password("pw-payload", PAYLOAD_RECORDER)
+    assert f"{PAYLOAD_RECORDER}:{password_hash(PAYLOAD_RECORDER, derived)}\n" in text
+    with pytest.raises(ValueError, match="per role"):
+        broker.marsy_mosquitto_passwd({**users, PAYLOAD_RECORDER: "set by hand"})
+
+
 def test_the_dropin_gets_its_listeners(broker: ModuleType) -> None:
     tls = {"ca_file": "/m/ca.crt", "cert_file": "/m/server.crt", "key_file": "/m/server.key"}
     text = broker.marsy_mosquitto_dropin(
@@ -47,7 +60,8 @@ def test_the_dropin_gets_its_listeners(broker: ModuleType) -> None:
         password_file="/m/passwd",
         acl_file="/m/acl",
     )
-    assert "listener 1883 127.0.0.1\nlistener 8883\ncafile /m/ca.crt\n" in text
+    bound = "use_username_as_clientid true"
+    assert f"listener 1883 127.0.0.1\n{bound}\nlistener 8883\n{bound}\ncafile /m/ca.crt\n" in text
     assert "password_file /m/passwd\nacl_file /m/acl\n" in text
 
 

@@ -12,7 +12,6 @@ import getpass
 import json
 import stat
 import subprocess
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from marsy.cli.serve import SERVICES
 from marsy.local import LocalInfluxd, free_port
 from marsy.local.certs import make_certificates
 from marsy.local.process import ServerProcess, find_binary, port_open
+from marsy.logins import OBSERVER_CONSOLE, PAYLOAD_RECORDER, as_login, login_passwords
 from marsy.mqtt import MqttBus, NotConnected
 from marsy.protocol import Channel, Device
 from marsy.settings import EdgeSettings, GroundSettings, MqttSettings
@@ -245,7 +245,7 @@ def installed_broker(
 
 
 def connect(settings: MqttSettings, buses: list[MqttBus], wait: float = 5.0) -> MqttBus:
-    bus = MqttBus(settings, f"{settings.username}-{uuid.uuid4().hex[:6]}")
+    bus = MqttBus(settings)
     buses.append(bus)
     bus.start(wait=wait)
     return bus
@@ -265,12 +265,28 @@ def test_the_installed_broker_takes_the_installed_agents_over_tls(
     deployment = installed_broker
     rocket = EdgeSettings.load(agent_config(deployment, Device.ROCKET)).mqtt
     ingest = GroundSettings.load(ground_config(deployment, "telemetry")).mqtt
-    telemetry = MqttBus(ingest, "telemetry-installed")
+    telemetry = MqttBus(ingest)
     buses.append(telemetry)
     telemetry.subscribe(telemetry.topics.channel_filter(Channel.TELEMETRY))
     telemetry.start(wait=5.0)
     agent = connect(rocket, buses)
     assert_rocket_confined(agent, telemetry, "deployed")
+
+
+def test_the_installed_broker_takes_a_services_second_login(
+    installed_broker: Deployment, buses: list[MqttBus]
+) -> None:
+    """The payload service opens its recorder's login from its own settings alone."""
+    payload = GroundSettings.load(ground_config(installed_broker, "payload")).mqtt
+    recorder = connect(as_login(payload, PAYLOAD_RECORDER), buses)
+    assert recorder.client_id == PAYLOAD_RECORDER
+    connect(payload, buses)
+    with pytest.raises(NotConnected):  # a login of another role derives nothing valid
+        connect(
+            as_login(payload.model_copy(update={"username": "observer"}), OBSERVER_CONSOLE),
+            buses,
+            wait=1.0,
+        )
 
 
 def test_the_installed_broker_refuses_strangers(
@@ -369,5 +385,5 @@ def test_the_broker_gets_the_generated_acl_and_unreadable_hashes(deployment: Dep
     for name in ("passwd", "acl", "server.key"):
         assert mode(broker / name) == 0o640, name
     assert (broker / "acl").read_text() == (deployment.source / "mosquitto" / "acl").read_text()
-    expected = password_file_text(sorted(deployment.secrets.mqtt.items()))
+    expected = password_file_text(sorted(login_passwords(deployment.secrets.mqtt).items()))
     assert (broker / "passwd").read_text() == expected

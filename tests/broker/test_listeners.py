@@ -19,14 +19,18 @@ from marsy.local.certs import subject_alt_names
 TLS = TlsFiles(Path("/etc/m/ca.crt"), Path("/etc/m/server.crt"), Path("/etc/m/server.key"))
 
 
-def test_a_plain_listener_is_one_line() -> None:
-    assert listener_text(Listener(1883, "127.0.0.1")) == "listener 1883 127.0.0.1"
-    assert listener_text(Listener(1883, "")) == "listener 1883"
+def test_a_plain_listener_binds_client_ids_to_logins() -> None:
+    assert listener_text(Listener(1883, "127.0.0.1")).splitlines() == [
+        "listener 1883 127.0.0.1",
+        "use_username_as_clientid true",
+    ]
+    assert listener_text(Listener(1883, "")).startswith("listener 1883\n")
 
 
 def test_a_tls_listener_names_its_files_and_needs_no_client_certificate() -> None:
     assert listener_text(Listener(8883, "", TLS)).splitlines() == [
         "listener 8883",
+        "use_username_as_clientid true",
         "cafile /etc/m/ca.crt",
         "certfile /etc/m/server.crt",
         "keyfile /etc/m/server.key",
@@ -38,7 +42,7 @@ def test_instance_config_without_extra_listeners_ends_with_the_plain_one() -> No
     conf = instance_config(
         port=1884, data_dir=Path("/d"), password_file=Path("/p"), acl_file=Path("/a")
     )
-    assert conf.endswith("listener 1884 127.0.0.1\n")
+    assert conf.endswith("listener 1884 127.0.0.1\nuse_username_as_clientid true\n")
     with_tls = instance_config(
         port=1884,
         data_dir=Path("/d"),
@@ -47,7 +51,7 @@ def test_instance_config_without_extra_listeners_ends_with_the_plain_one() -> No
         extra_listeners=[Listener(8884, "127.0.0.1", TLS)],
     )
     assert with_tls.startswith(conf.removesuffix("\n"))
-    assert "listener 8884 127.0.0.1\ncafile /etc/m/ca.crt" in with_tls
+    assert "listener 8884 127.0.0.1\nuse_username_as_clientid true\ncafile" in with_tls
 
 
 def test_the_dropin_leaves_the_distributions_settings_alone() -> None:

@@ -6,7 +6,6 @@ changes: the certificate check on both sides, and that the same ACL holds behind
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,7 +38,7 @@ def buses() -> Iterator[list[MqttBus]]:
 
 
 def connect(buses: list[MqttBus], settings: MqttSettings, wait: float = 5.0) -> MqttBus:
-    bus = MqttBus(settings, f"{settings.username}-{uuid.uuid4().hex[:6]}")
+    bus = MqttBus(settings)
     buses.append(bus)
     bus.start(wait=wait)
     return bus
@@ -48,7 +47,7 @@ def connect(buses: list[MqttBus], settings: MqttSettings, wait: float = 5.0) -> 
 def test_a_client_trusting_the_ca_gets_in_and_the_acl_still_holds(
     tls_broker: LocalMosquitto, buses: list[MqttBus]
 ) -> None:
-    observer = MqttBus(tls_broker.tls_settings_for("observer"), "observer-tls")
+    observer = MqttBus(tls_broker.tls_settings_for("observer"))
     buses.append(observer)
     topics = observer.topics
     observer.subscribe(topics.channel_filter(Channel.TELEMETRY))

@@ -40,7 +40,7 @@ class Recorder:
     """A persistent subscriber to everything: what a ground consumer would see."""
 
     def __init__(self, broker: LocalMosquitto, client_id: str = "recorder") -> None:
-        self.bus = MqttBus(broker.settings_for("observer"), client_id)
+        self.bus = MqttBus(broker.settings_for(broker.add_login("observer", client_id)))
         self.bus.subscribe(self.bus.topics.everything)
         self.bus.start()
         self.seqs: dict[Device, set[int]] = defaultdict(set)
@@ -214,7 +214,7 @@ def test_commands_are_acknowledged_refused_by_phase_and_never_run_twice(
     flight = fly("nominal", warp=1, autopilot=False)
     rocket = run_agent(private_broker, Device.ROCKET, flight.port(Device.ROCKET))
     recorder = Recorder(private_broker)
-    ground = MqttBus(private_broker.settings_for("command"), "ground")
+    ground = MqttBus(private_broker.settings_for("command"))
     ground.start()
 
     def ack_for(command_id: str) -> CommandAck:

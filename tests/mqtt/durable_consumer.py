@@ -1,8 +1,9 @@
 """A consumer process for the no-loss tests: records each sequence number, then acks it.
 
-Run as ``python durable_consumer.py SETTINGS_JSON CLIENT_ID TOPIC OUT_FILE``. Appending to the
-file and flushing before the ack is "durably handled" for a test that SIGKILLs the process (the
-kernel keeps written data; only an acked-but-unwritten message could be lost, and none is).
+Run as ``python durable_consumer.py SETTINGS_JSON TOPIC OUT_FILE``; its login is its client id.
+Appending to the file and flushing before the ack is "durably handled" for a test that SIGKILLs
+the process (the kernel keeps written data; only an acked-but-unwritten message could be lost,
+and none is).
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ import signal
 import sys
 from pathlib import Path
 
+from marsy.logins import role_of
 from marsy.mqtt import MqttBus
 from marsy.protocol import DeviceTelemetry, decode_as
 from marsy.settings import MqttSettings
 
 
 def main() -> None:
-    settings_json, client_id, topic, out = sys.argv[1:5]
+    settings_json, topic, out = sys.argv[1:4]
     settings = MqttSettings.model_validate_json(settings_json)
-    bus = MqttBus(settings, client_id, presence=settings.username)
+    assert settings.username is not None
+    bus = MqttBus(settings, presence=role_of(settings.username))
     bus.subscribe(topic)
     bus.start(wait=20)
     stopping = False

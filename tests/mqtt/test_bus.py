@@ -91,7 +91,7 @@ def test_anonymous_and_wrong_password_are_refused(
     anonymous._client = anonymous._make_client()
     with pytest.raises(NotConnected):
         anonymous.start(wait=1.5)
-    impostor = MqttBus(broker.settings_for("rocket", password="guess"), "impostor")
+    impostor = MqttBus(broker.settings_for("rocket", password="guess"))
     try:
         with pytest.raises(NotConnected):
             impostor.start(wait=1.5)
@@ -145,9 +145,7 @@ def test_a_device_reads_only_its_own_commands(
 def test_publishes_beyond_the_window_fail_loudly_while_the_broker_is_down(
     private_broker: AnyBroker,
 ) -> None:
-    bus = MqttBus(
-        private_broker.settings_for("rocket", max_inflight=5, publish_timeout=0.5), "rocket-w"
-    )
+    bus = MqttBus(private_broker.settings_for("rocket", max_inflight=5, publish_timeout=0.5))
     bus.start()
     try:
         private_broker.stop()
@@ -171,7 +169,7 @@ N = 10_000
 
 @pytest.fixture
 def publisher(private_broker: AnyBroker) -> Iterator[MqttBus]:
-    bus = MqttBus(private_broker.settings_for("rocket", publish_timeout=30), "rocket-pub")
+    bus = MqttBus(private_broker.settings_for("rocket", publish_timeout=30))
     bus.start()
     yield bus
     bus.stop(timeout=1)
@@ -199,7 +197,7 @@ def start_consumer(broker: AnyBroker, out: Path) -> subprocess.Popen[str]:
     settings = json.dumps(fields)
     topic = broker.settings_for("telemetry").topics.topic(Channel.TELEMETRY, "rocket")
     proc = subprocess.Popen(
-        [sys.executable, str(CONSUMER), settings, "telemetry-durable", topic, str(out)],
+        [sys.executable, str(CONSUMER), settings, topic, str(out)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -226,7 +224,7 @@ def test_consumer_killed_midway_loses_nothing(
         wait_for(lambda: len(read_seqs(out)) >= N // 3, 60, "a third of the messages")
         kill(consumer)
         killed_at = len(read_seqs(out))
-        watcher = MqttBus(private_broker.settings_for("observer"), "observer-will")
+        watcher = MqttBus(private_broker.settings_for("observer"))
         watcher.subscribe(watcher.topics.presence("telemetry"))
         watcher.start()
         will = wait_for(lambda: watcher.receive(0.5), 5, "the retained last will")
@@ -248,7 +246,7 @@ def test_consumer_killed_midway_loses_nothing(
 def test_broker_restarted_midway_loses_nothing(
     private_broker: AnyBroker, publisher: MqttBus
 ) -> None:
-    consumer = MqttBus(private_broker.settings_for("telemetry"), "telemetry-restart")
+    consumer = MqttBus(private_broker.settings_for("telemetry"))
     consumer.subscribe(consumer.topics.channel_filter(Channel.TELEMETRY))
     consumer.start()
     seqs: list[int] = []
@@ -286,7 +284,7 @@ def test_qos0_publishes_do_not_disturb_the_window(
     broker: AnyBroker, bus_factory: Callable[..., MqttBus]
 ) -> None:
     rocket = bus_factory(broker, "rocket")
-    rocket.settings = broker.settings_for("rocket", max_inflight=3, publish_timeout=5)
+    rocket.settings = broker.settings_for(rocket.client_id, max_inflight=3, publish_timeout=5)
     rocket._window = threading.BoundedSemaphore(3)
     rocket._client = rocket._make_client()
     rocket.start()

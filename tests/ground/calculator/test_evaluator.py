@@ -152,12 +152,12 @@ def test_the_calculator_process_publishes_alerts(
     extra = {"MARSY_GROUND_EVALUATION_PERIOD": "0.5", "MARSY_GROUND_LOSS_OF_SIGNAL": "2"}
     serve("telemetry", private_broker, influxd)
     calc = serve("calculator", private_broker, influxd, **extra)
-    watcher = MqttBus(private_broker.settings_for("observer"), "alert-watch")
+    watcher = MqttBus(private_broker.settings_for("observer"))
     watcher.subscribe(watcher.topics.channel_filter(Channel.ERRORS))
     watcher.start()
-    command = MqttBus(private_broker.settings_for("command"), "director")
+    command = MqttBus(private_broker.settings_for("command"))
     command.start()
-    rocket = MqttBus(private_broker.settings_for("rocket"), "rocket-calc")
+    rocket = MqttBus(private_broker.settings_for("rocket"))
     rocket.start()
     mission = f"M-proc-{int(time.time())}"
     try:

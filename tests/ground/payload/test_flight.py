@@ -48,7 +48,7 @@ class Watch:
     """Every command to the rocket and every event on the bus, as a ground console sees them."""
 
     def __init__(self, broker: LocalMosquitto) -> None:
-        self.bus = MqttBus(broker.settings_for("observer"), f"watch-{uuid.uuid4().hex[:6]}")
+        self.bus = MqttBus(broker.settings_for(broker.add_login("observer")))
         self.bus.subscribe(self.bus.topics.command(Device.ROCKET))
         self.bus.subscribe(self.bus.topics.channel_filter(Channel.EVENTS))
         self.messages: list[Message] = []

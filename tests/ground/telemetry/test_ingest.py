@@ -44,8 +44,8 @@ class Flight:
     def __init__(self, broker: LocalMosquitto, count: int, rate: float) -> None:
         self.count = count
         self.rate = rate
-        self.rocket = MqttBus(broker.settings_for("rocket", publish_timeout=60), "rocket-f")
-        self.suit = MqttBus(broker.settings_for("suit", publish_timeout=60), "suit-f")
+        self.rocket = MqttBus(broker.settings_for("rocket", publish_timeout=60))
+        self.suit = MqttBus(broker.settings_for("suit", publish_timeout=60))
         self.sent = 0
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -168,11 +168,11 @@ def test_malformed_payloads_are_dead_lettered_and_ingest_stays_up(
     private_broker: LocalMosquitto, private_influxd: LocalInfluxd, serve: Callable[..., Service]
 ) -> None:
     ingest = serve("telemetry", private_broker, private_influxd)
-    watcher = MqttBus(private_broker.settings_for("observer"), "dead-watch")
+    watcher = MqttBus(private_broker.settings_for("observer"))
     topics = watcher.topics
     watcher.subscribe(topics.channel_filter(Channel.DEADLETTER))
     watcher.start()
-    rocket = MqttBus(private_broker.settings_for("rocket"), "rocket-junk")
+    rocket = MqttBus(private_broker.settings_for("rocket"))
     rocket.start()
     good = DeviceTelemetry(
         mission_id=MISSION,

@@ -112,7 +112,7 @@ def test_the_astronaut_is_interviewed_once_and_the_transcript_is_stored(
 
     rocket_bus = bus_factory(broker, "rocket")
     rocket_bus.start()
-    suit_bus = bus_factory(broker, "suit", client_id="suit-vitals")
+    suit_bus = bus_factory(broker, "suit")
     suit_bus.start()
     suit_bus.publish_message(vitals("Ada", heart_rate=120.0)).wait()
     wait_for(lambda: webcaster.hub.astronaut() == "Ada", 5, "the astronaut's name from vitals")

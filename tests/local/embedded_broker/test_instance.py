@@ -49,6 +49,7 @@ class RawClient:
     """A bare socket speaking MQTT through the codec, to send what no real client would."""
 
     def __init__(self, broker: EmbeddedBroker, user: str, client_id: str, **connect: object):
+        """``client_id`` is only asked for: the broker gives the login instead."""
         self.sock = socket.create_connection(("127.0.0.1", broker.port), timeout=5)
         password = broker.passwords[user].encode()
         packet = Connect(5, client_id, username=user, password=password, **connect)  # type: ignore[arg-type]
@@ -134,4 +135,4 @@ def test_sigterm_saves_the_state_and_exits_0(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
-    assert '"client_id":"durable"' in (tmp_path / "data" / STATE_FILE).read_text()
+    assert '"client_id":"observer"' in (tmp_path / "data" / STATE_FILE).read_text()

@@ -1,9 +1,11 @@
-"""One session's QoS-1 flow: Receive Maximum, order, resends with DUP, packet ids."""
+"""One session's QoS-1 flow: Receive Maximum, order, resends with DUP, packet ids, and the read
+check it asks before every send."""
 
 from __future__ import annotations
 
 from marsy.local.embedded.broker.codec import Publish, parse
-from marsy.local.embedded.broker.sessions import Delivery, Message, Session
+from marsy.local.embedded.broker.sessions import Delivery, Message
+from marsy.local.embedded.broker.sessions import Session as BareSession
 
 
 class Wire:
@@ -20,8 +22,15 @@ class Wire:
         return packets  # type: ignore[return-value]
 
 
-def message(n: int, qos: int = 1) -> Delivery:
-    return Delivery(Message.make("t/x", str(n).encode(), qos), qos, False)
+def message(n: int, qos: int = 1, topic: str = "t/x") -> Delivery:
+    return Delivery(Message.make(topic, str(n).encode(), qos), qos, False)
+
+
+def Session(client_id: str, username: str, expiry: int = 0) -> BareSession:  # noqa: N802
+    """A session that may read everything, as the router would let it here."""
+    session = BareSession(client_id, username, expiry)
+    session.may_read = lambda topic: True
+    return session
 
 
 def test_at_most_receive_maximum_in_flight_and_the_rest_in_order() -> None:
@@ -83,3 +92,27 @@ def test_expiry_counts_from_the_disconnect() -> None:
     session.detach(now=100.0)
     assert not session.expired(now=109.0)
     assert session.expired(now=110.0)
+
+
+def test_a_session_outside_a_router_sends_nothing() -> None:
+    session, wire = BareSession("c", "u", 60), Wire()
+    session.attach(wire, receive_maximum=10, max_packet_size=0)
+    session.deliver(message(1))
+    assert wire.take() == [] and session.denied == 1
+
+
+def test_what_the_login_may_no_longer_read_is_never_sent() -> None:
+    readable = {"t/x", "t/y"}
+    session, wire = Session("c", "u", 60), Wire()
+    session.may_read = lambda topic: topic in readable
+    session.attach(wire, receive_maximum=10, max_packet_size=0)
+    session.deliver(message(1, topic="t/x"))
+    assert [p.payload for p in wire.take()] == [b"1"]  # sent, not acknowledged
+    session.detach(now=1.0)
+    session.deliver(message(2, topic="t/x"))  # queued while away
+    session.deliver(message(3, topic="t/y"))
+    readable.discard("t/x")  # the ACL changed meanwhile
+    session.attach(wire, receive_maximum=10, max_packet_size=0)
+    assert [p.payload for p in wire.take()] == [b"3"]
+    assert session.denied == 2 and not session.queue
+    assert [d.message.payload for d in session.inflight.values()] == [b"3"]

@@ -12,18 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from marsy.brokerconf import Listener, TlsFiles, all_users, dropin_config, password_file_text
+from marsy.logins import login_passwords
 
 
 def marsy_mosquitto_passwd(users: Mapping[str, str]) -> str:
-    """Mosquitto's password file for ``{user: password}``, sorted by user.
+    """Mosquitto's password file for ``{role: password}``: every login, sorted.
 
-    Every MarsY client needs a password: one missing would only show as a device that cannot
-    connect on launch day, so it fails the deployment instead.
+    Every MarsY role needs a password: one missing would only show as a device that cannot
+    connect on launch day, so it fails the deployment instead. A role's second logins
+    (``payload.recorder``...) get passwords derived from the role's (marsy.logins), the ones
+    the process holding the role's opens them with.
     """
     missing = sorted(str(user) for user in all_users() if not users.get(str(user)))
     if missing:
         raise ValueError(f"no MQTT password for {', '.join(missing)} (vault_mqtt_passwords)")
-    return password_file_text(sorted((str(u), str(p)) for u, p in users.items()))
+    logins = login_passwords({str(u): str(p) for u, p in users.items()})
+    return password_file_text(sorted(logins.items()))
 
 
 def marsy_mosquitto_dropin(

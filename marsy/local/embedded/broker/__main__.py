@@ -2,7 +2,8 @@
 
 Either signal stops it cleanly: the wills of connected clients are sent, the state is saved to
 ``--data-dir`` and the process exits 0, so a restart loses no QoS-1 message a persistent
-session had not acknowledged.
+session had not acknowledged. SIGHUP reads the password and ACL files again, as Mosquitto
+does; a file that cannot be read then leaves the broker with the ones it had.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from marsy.local.embedded.broker.auth import Acl, ConfigError, PasswordFile
@@ -53,18 +55,29 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.data_dir is not None:
         args.data_dir.mkdir(parents=True, exist_ok=True)
-    server = BrokerServer(Broker(Router(acl), passwords), args.data_dir, args.save_interval)
+    broker = Broker(Router(acl), passwords)
+    server = BrokerServer(broker, args.data_dir, args.save_interval)
     server.load()
-    asyncio.run(_run(server, args.bind, args.port))
+
+    def reload() -> None:
+        try:
+            broker.reload(PasswordFile.load(args.password_file), Acl.load(args.acl_file))
+        except (OSError, ConfigError) as exc:
+            logger.error("Reload refused, the previous files stay in force: %s", exc)
+            return
+        logger.info("Reloaded the password file and the ACL")
+
+    asyncio.run(_run(server, args.bind, args.port, reload))
     logger.info("Embedded MQTT broker stopped")
     return 0
 
 
-async def _run(server: BrokerServer, host: str, port: int) -> None:
+async def _run(server: BrokerServer, host: str, port: int, reload: Callable[[], None]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reload)
     await server.serve(host, port, stop)
 
 

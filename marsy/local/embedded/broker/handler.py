@@ -1,8 +1,10 @@
 """What the broker does with each packet of one connection, as Mosquitto 2.0 does it for MarsY.
 
 - CONNECT: MQTT 5 only; user name and password required and checked (Mosquitto answers 0x87
-  to every refused login); a second connection with the same client id takes over the session
-  and the first gets DISCONNECT 0x8E; ``clean_start=False`` resumes a live session.
+  to every refused login); the client id is the user name, whatever the client sent (MarsY's
+  ``use_username_as_clientid``), so a login can only ever reach its own session; a second
+  connection of the same login takes that session over and the first gets DISCONNECT 0x8E;
+  ``clean_start=False`` resumes a live session.
 - PUBLISH: QoS 0 and 1 (the CONNACK says Maximum QoS 1); the write ACL is checked and a denied
   QoS-1 publish gets PUBACK 0x87, one nobody subscribed to PUBACK 0x10, as from Mosquitto.
 - The will goes out on every end of a connection but a DISCONNECT with reason 0x00.
@@ -14,12 +16,11 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from marsy.local.embedded.broker.auth import PasswordFile
+from marsy.local.embedded.broker.auth import Acl, PasswordFile
 from marsy.local.embedded.broker.codec import (
     Connack,
     Connect,
@@ -74,6 +75,15 @@ class Broker:
         self.limits = limits
         self.connected: dict[str, ClientHandler] = {}
         self.protocol_errors = 0
+
+    def reload(self, passwords: PasswordFile, acl: Acl) -> None:
+        """New password file and ACL (SIGHUP): a connected login no longer in the password file
+        is disconnected, as Mosquitto does, and every later message is checked by the new ACL."""
+        self.passwords = passwords
+        self.router.reload(acl)
+        for login, handler in list(self.connected.items()):
+            if login not in passwords.hashes:
+                handler.kick(Reason.NOT_AUTHORIZED)
 
     def connack_properties(self) -> Properties:
         return {
@@ -150,8 +160,14 @@ class ClientHandler:
             raise ProtocolError(Reason.PROTOCOL_ERROR, "Receive Maximum or Maximum Packet Size 0")
         if packet.will is not None and not valid_topic(packet.will.topic):
             raise ProtocolError(Reason.TOPIC_NAME_INVALID, f"will topic {packet.will.topic!r}")
+        assert packet.username is not None  # _login_ok refused a CONNECT without one
+        # The login is the client id: asking for another's takes nothing of theirs.
         assigned = not packet.client_id
-        client_id = packet.client_id or f"auto-{str(uuid.uuid4()).upper()}"
+        client_id = packet.username
+        if packet.client_id and packet.client_id != client_id:
+            logger.info(
+                "Client %s asked for client id %r; given its login", client_id, packet.client_id
+            )
         previous = self.broker.connected.get(client_id)
         if previous is not None:
             previous.kick(Reason.SESSION_TAKEN_OVER)
@@ -192,13 +208,16 @@ class ClientHandler:
             router.remove(client_id)
             session = None
         assert packet.username is not None
+        if session is not None and session.username != packet.username:
+            # Only a state saved before client ids were logins can hold such a session: its
+            # messages were routed by another login's ACL, so nobody gets them.
+            logger.warning("Dropped session %s of login %s", client_id, session.username)
+            router.remove(client_id)
+            session = None
         if session is None:
             session = Session(client_id, packet.username)
             session.disconnected_at = None
             router.add(session)
-        elif session.username != packet.username:
-            session.username = packet.username
-            router.invalidate()
         expiry = packet.properties.get(Prop.SESSION_EXPIRY_INTERVAL, 0)
         assert isinstance(expiry, int)
         session.expiry = expiry

@@ -1,8 +1,9 @@
 """The embedded broker as a private child process, in place of :class:`LocalMosquitto`.
 
 Same constructor, attributes and methods as :class:`marsy.local.LocalMosquitto` (less TLS):
-the same users, passwords and ACL files, a data folder for persistence, a free localhost port,
-and :meth:`restart` as SIGTERM (the broker saves its state) then start.
+the same logins, password and ACL files (read again on SIGHUP, for :meth:`add_login`), a data
+folder for persistence, a free localhost port, and :meth:`restart` as SIGTERM (the broker saves
+its state) then start.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from marsy.local.accounts import BrokerAccounts, random_passwords
 from marsy.local.certs import BrokerCertificates
 from marsy.local.process import LocalServer, ServerProcess, free_port, port_open
+from marsy.logins import login_passwords
 from marsy.settings import MqttSettings
 
 
@@ -33,7 +35,7 @@ class EmbeddedBroker(BrokerAccounts, LocalServer):
         self.tls_port: int | None = None
         self.certificates: BrokerCertificates | None = None
         self.topic_root = topic_root
-        self.passwords = dict(passwords or random_passwords())
+        self.passwords = login_passwords(passwords or random_passwords())
         self.workdir.mkdir(parents=True, exist_ok=True)
         passwd, acl = self.write_credentials()
         data = self.workdir / "data"

@@ -2,8 +2,11 @@
 
 Mosquitto checks the read ACL per message at delivery, not at SUBSCRIBE: a device subscribed
 to ``#`` still receives only what it may read. The answer for one topic depends only on the
-subscriptions and the (fixed) ACL, so it is worked out once per topic and cached until a
-subscription changes; MarsY publishes on a few dozen topics, thousands of times each.
+subscriptions and the ACL, so it is worked out once per topic and cached until a subscription
+or the ACL changes; MarsY publishes on a few dozen topics, thousands of times each. Each
+session is also given its login's read check (:attr:`Session.may_read`), which it asks again
+before it sends anything: a message queued or retained under an older ACL, or restored from
+the saved state, never reaches a login that may not read it now.
 
 A client with several subscriptions matching one topic gets one copy at the highest QoS.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from marsy.local.embedded.broker.auth import Access, Acl
 from marsy.local.embedded.broker.codec import SubscriptionOptions
@@ -41,11 +45,20 @@ class Router:
         """Bumped on every change worth saving; the periodic save compares it."""
         self._routes: dict[str, list[_Route]] = {}
         self._writable: dict[tuple[str, str, str], bool] = {}
+        self._readable: dict[tuple[str, str, str], bool] = {}
+
+    def reload(self, acl: Acl) -> None:
+        """Check everything from now on against ``acl``."""
+        self.acl = acl
+        self._writable.clear()
+        self._readable.clear()
+        self._routes.clear()
 
     # --- sessions and subscriptions ---------------------------------------------------------
 
     def add(self, session: Session) -> None:
         self.sessions[session.client_id] = session
+        session.may_read = partial(self._may_read, session)
         self.invalidate()
 
     def remove(self, client_id: str) -> None:
@@ -120,7 +133,14 @@ class Router:
                 yield Delivery(message, min(qos, message.qos), True)
 
     def _may_read(self, session: Session, topic: str) -> bool:
-        return self.acl.allows(session.username, session.client_id, topic, Access.READ)
+        key = (session.username, session.client_id, topic)
+        allowed = self._readable.get(key)
+        if allowed is None:
+            if len(self._readable) >= _ROUTE_CACHE_LIMIT:
+                self._readable.clear()
+            allowed = self.acl.allows(session.username, session.client_id, topic, Access.READ)
+            self._readable[key] = allowed
+        return allowed
 
     def _routes_for(self, topic: str) -> list[_Route]:
         routes: list[_Route] = []

@@ -3,7 +3,9 @@
 A session outlives its connections (MQTT 5 session expiry), so deliveries for a client that
 is away wait in ``queue``; those sent and not yet PUBACKed wait in ``inflight`` under their
 packet id and are sent again, DUP set and in order, when the client comes back. At most the
-client's Receive Maximum are in flight at once; the rest wait their turn, in order.
+client's Receive Maximum are in flight at once; the rest wait their turn, in order. Nothing is
+sent that the session's login may not read now (:attr:`Session.may_read`, the router's ACL
+check): a delivery denied at send time is dropped and counted in ``denied``.
 
 No I/O here: a connected session writes through a :class:`Link` the server gives it.
 """
@@ -11,6 +13,7 @@ No I/O here: a connected session writes through a :class:`Link` the server gives
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -68,6 +71,10 @@ class Delivery(NamedTuple):
     """The RETAIN flag this subscriber sees: set for retained messages sent on subscribe."""
 
 
+def _nothing(topic: str) -> bool:
+    return False
+
+
 class Session:
     """State the broker keeps for one client id, connected or not."""
 
@@ -87,6 +94,9 @@ class Session:
         self.disconnected_at: float | None = None
         self.next_id = 1
         self.dropped = 0
+        self.denied = 0
+        self.may_read: Callable[[str], bool] = _nothing
+        """Whether this login may read a topic now; the router sets it, until then nothing."""
 
     def __repr__(self) -> str:
         return (
@@ -145,6 +155,9 @@ class Session:
 
     def _send(self, delivery: Delivery, packet_id: int, dup: bool) -> bool:
         message = delivery.message
+        if not self.may_read(message.topic):
+            self.denied += 1
+            return False
         data = publish_frame(
             message.topic_field, message.tail, delivery.qos, delivery.retain, dup, packet_id
         )
