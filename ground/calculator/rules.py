@@ -4,7 +4,9 @@
   was taken in; the worst sample of the window counts. Suit parameters are crew vitals.
 - rates: altitude falling during powered ascent, cabin or suit pressure dropping, first-stage
   propellant burning abnormally fast.
-- loss of signal: a device that spoke this mission and went silent.
+
+Loss of signal and the ground's own health are judged elsewhere (:mod:`.signal`,
+:mod:`.freshness`): never from the store, which a ground fault can leave stale.
 
 A finding is NOMINAL when its check passed: the evaluator clears an alert on it.
 """
@@ -152,24 +154,3 @@ def rate_findings(device: Device, samples: Sequence[Sample]) -> list[Finding]:
             Finding(device, AlertRule.RATE, rule.parameter, severity, rate, limit, message)
         )
     return findings
-
-
-def signal_finding(
-    device: Device,
-    last_seen: float | None,
-    last_phase: FlightPhase | None,
-    now: float,
-    threshold: float,
-) -> Finding:
-    """Loss of signal: silent for ``threshold`` s after having spoken, and not landed or lost."""
-    silent = now - last_seen if last_seen is not None else 0.0
-    lost = last_seen is not None and silent > threshold and last_phase not in QUIET
-    return Finding(
-        device,
-        AlertRule.LOSS_OF_SIGNAL,
-        None,
-        Severity.RED if lost else Severity.NOMINAL,
-        silent if lost else None,
-        threshold if lost else None,
-        f"no data from the {device} for {silent:.0f} s" if lost else "",
-    )

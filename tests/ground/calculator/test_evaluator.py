@@ -13,7 +13,7 @@ from firmware_sim.scenario import load_scenario
 from firmware_sim.vehicles import load_vehicle
 from ground.calculator.evaluator import Evaluator
 from ground.influx import InfluxHttp, TelemetryReader, point_line
-from marsy.local import LocalInfluxd, LocalMosquitto
+from marsy.local import LocalInfluxd, LocalMosquitto, free_port
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     Alert,
@@ -30,6 +30,7 @@ from marsy.protocol import (
     decode_as,
 )
 from marsy.protocol.framing import TelemetryFrame, parse
+from tests.ground.calculator.script import Bus
 from tests.ground.conftest import Service
 from tests.waiting import wait_for
 
@@ -97,15 +98,40 @@ def test_a_clean_nominal_flight_raises_no_alert(influx_http: InfluxHttp, databas
     assert alerts == [], [a.message for a in alerts]
 
 
-def test_the_explosion_is_seen_as_a_loss_of_signal(influx_http: InfluxHttp, database: str) -> None:
-    fly_into(influx_http, database, "explosion", until=120.0)
+def test_a_store_behind_the_bus_is_a_ground_alert_never_a_loss_of_signal(
+    influx_http: InfluxHttp, database: str
+) -> None:
+    """The store holds the flight up to T+30 s; the bus hears the rocket until T+70 s (a flood
+    holding the ingest back): the ground is stale, the rocket is not lost."""
+    fly_into(influx_http, database, "nominal", until=30.0)
     alerts: list[Alert] = []
-    calc = evaluator(influx_http, database, alerts)
-    for t in range(2, 120, 2):
-        calc.evaluate(T0 + t)
-    lost = [a for a in alerts if a.rule is AlertRule.LOSS_OF_SIGNAL]
-    assert [a.device for a in lost] == [Device.ROCKET]
-    assert T0 + 40 + 5 < lost[0].ts <= T0 + 40 + 5 + 2  # exploded at T+30 (lift-off at 10 s)
+    bus = Bus(evaluator(influx_http, database, alerts), alerts, T0, mission=MISSION)
+    bus.run(70)
+    (stale,) = bus.raised(AlertRule.GROUND)
+    assert (stale.device, stale.parameter) == (Device.ROCKET, "ingest")
+    assert stale.message.startswith("ground data stale")
+    assert T0 + 30 + 5 < stale.ts <= T0 + 30 + 5 + 2.5
+    assert bus.raised(AlertRule.LOSS_OF_SIGNAL) == []
+    assert bus.calc.health(bus.t)["devices"]["rocket"]["store_trails_by"] > 35
+    # the newest stored sample is found by one bounded read, however far behind it is
+    assert bus.calc.stats.last_duration is not None and bus.calc.stats.last_duration < 0.5
+
+
+def test_a_store_that_does_not_answer_is_a_ground_alert_and_the_bus_is_still_judged(
+    database: str,
+) -> None:
+    nothing_there = InfluxHttp(f"http://127.0.0.1:{free_port()}", timeout=0.5)
+    alerts: list[Alert] = []
+    bus = Bus(evaluator(nothing_there, database, alerts), alerts, T0, mission=MISSION)
+    bus.run(20)
+    (store,) = bus.raised(AlertRule.GROUND)
+    assert (store.parameter, store.device) == ("store", Device.ROCKET)
+    assert store.message.startswith("store unreachable: reads of the rocket fail")
+    assert bus.calc.stats.read_failures == bus.calc.stats.cycles
+    bus.rocket_speaks = False  # and a vehicle silent on the live bus is still seen at once
+    bus.run(10)
+    (lost,) = bus.raised(AlertRule.LOSS_OF_SIGNAL)
+    assert lost.device is Device.ROCKET
 
 
 def test_a_red_value_is_caught_within_one_cycle_and_cleared_after(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ground.calculator.rules import Sample, limit_findings, rate_findings, signal_finding
+from ground.calculator.rules import Sample, limit_findings, rate_findings
 from marsy.protocol import AlertRule, Device, FlightPhase, Severity
 
 
@@ -68,11 +68,3 @@ def test_a_rate_needs_a_second_of_data() -> None:
     )
     (cabin,) = [f for f in rate_findings(Device.ROCKET, short) if f.parameter == "cabin_pressure"]
     assert cabin.severity is Severity.NOMINAL
-
-
-def test_loss_of_signal_only_after_having_spoken_and_not_once_landed() -> None:
-    assert signal_finding(Device.BOOSTER, None, None, 500.0, 5.0).severity is Severity.NOMINAL
-    lost = signal_finding(Device.ROCKET, 100.0, FlightPhase.ASCENT, 106.0, 5.0)
-    assert lost.severity is Severity.RED and "6 s" in lost.message
-    landed = signal_finding(Device.BOOSTER, 100.0, FlightPhase.LANDED, 200.0, 5.0)
-    assert landed.severity is Severity.NOMINAL
