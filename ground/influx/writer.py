@@ -37,7 +37,10 @@ class WriterStats:
     spooled: int = 0
     replayed: int = 0
     last_write: float | None = None
-    """Wall time of the last successful write."""
+    """When InfluxDB last took a write (the writer's clock: mission time for a recorder)."""
+    store_ok: bool | None = None
+    """Whether the last write attempt succeeded: ``False`` while retrying, or from the first
+    batch spooled until the spool is drained (new batches keep going to the spool meanwhile)."""
 
 
 @dataclass
@@ -59,8 +62,11 @@ class BatchWriter:
         max_pending: int = 100_000,
         on_rejected: Callable[[list[str], str], None] | None = None,
         spool: Spool | None = None,
+        now: Callable[[], float] = time.time,
     ) -> None:
+        """``now`` is the clock ``stats.last_write`` is read on (a recorder's mission clock)."""
         self._http = http
+        self._now = now
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.max_pending = max_pending
@@ -90,10 +96,12 @@ class BatchWriter:
         with self._cond:
             while len(self._pending) >= self.max_pending and not self._stop.is_set():
                 self._cond.wait(0.5)
-            if not self._pending:
+            first = not self._pending
+            if first:
                 self._first_pending_at = time.monotonic()
             self._pending.append(_Line(database, line, done))
-            if len(self._pending) >= self.batch_size:
+            if first or len(self._pending) >= self.batch_size:
+                # first: an idle writer starts the flush interval now, not at its next poll
                 self._cond.notify_all()
 
     def pending(self) -> int:
@@ -211,7 +219,7 @@ class BatchWriter:
         else:
             self.stats.written += len(batch)
             self.stats.batches += 1
-            self.stats.last_write = time.time()
+            self._wrote()
         for line in batch:
             if line.done is not None:
                 line.done()
@@ -224,6 +232,7 @@ class BatchWriter:
                 raise InfluxUnavailable("earlier batches are spooled; keep the order")
             self._http.write(database, "\n".join(texts).encode())
         except InfluxUnavailable:
+            self.stats.store_ok = False
             spool.append(database, texts)
             self.stats.spooled += len(batch)
         except InfluxRejected as exc:
@@ -231,10 +240,14 @@ class BatchWriter:
         else:
             self.stats.written += len(batch)
             self.stats.batches += 1
-            self.stats.last_write = time.time()
+            self._wrote()
         for line in batch:
             if line.done is not None:
                 line.done()
+
+    def _wrote(self) -> None:
+        self.stats.last_write = self._now()
+        self.stats.store_ok = True
 
     def _refused(self, texts: list[str], exc: InfluxRejected) -> None:
         self.stats.rejected += len(texts)
@@ -253,6 +266,8 @@ class BatchWriter:
                     except InfluxUnavailable as exc:
                         logger.warning("spool replay interrupted: %s", exc)
                         break
+                    if not self._spool.pending():
+                        self.stats.store_ok = True
         finally:
             self._http.release()
 
@@ -264,12 +279,13 @@ class BatchWriter:
             return
         self.stats.replayed += len(lines)
         self.stats.written += len(lines)
-        self.stats.last_write = time.time()
+        self.stats.last_write = self._now()
 
     def _sleep(self, seconds: float) -> None:
         self._stop.wait(seconds)
 
     def _log_retry(self, state: object) -> None:
+        self.stats.store_ok = False
         self.stats.retries += 1
         if self.stats.retries % 20 == 1:
             logger.warning("InfluxDB unavailable; retrying (%d retries so far)", self.stats.retries)

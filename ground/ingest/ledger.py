@@ -5,6 +5,12 @@ seen are messages not (yet) received. A late or replayed message fills its hole 
 gap. The ledger is kept as ranges per (mission, source) and saved to SQLite before the
 corresponding messages are acknowledged, so an ingest restart neither forgets what it stored nor
 reports a gap that is not there.
+
+A source cannot make the ledger claim more than it plausibly sent: its first number in a mission
+is taken as is, and from then on a number more than ``window`` beyond the highest (or below the
+lowest) already accepted is refused by :meth:`Ledger.admit`, before anything is stored. The
+window is checked on admission, not on storage, so two wild numbers in flight together cannot
+both pass as "the first".
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from pathlib import Path
 
 Key = tuple[str, str]
 """(mission id, source)."""
+WINDOW = 100_000
+"""Numbers a source may jump ahead of (or fall behind) what it sent before in the mission."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,10 @@ class LedgerEntry:
 
 
 class Ledger:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, window: int = WINDOW) -> None:
+        if window < 1:
+            raise ValueError("the ledger window must be at least 1")
+        self.window = window
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -54,12 +65,33 @@ class Ledger:
         self._ranges: dict[Key, list[list[int]]] = {}
         self._duplicates: dict[Key, int] = {}
         self._dirty: set[Key] = set()
+        self._bounds: dict[Key, list[int]] = {}
+        """Lowest and highest number admitted (stored or on its way), per key."""
         for mission, source, lo, hi in self._db.execute(
             "SELECT mission, source, lo, hi FROM ranges ORDER BY lo"
         ):
             self._ranges.setdefault((mission, source), []).append([lo, hi])
         for mission, source, n in self._db.execute("SELECT mission, source, n FROM duplicates"):
             self._duplicates[(mission, source)] = n
+
+    def admit(self, mission_id: str, source: str, seq: int) -> str | None:
+        """Whether ``seq`` may be stored: ``None`` if so (it widens the bounds), else the reason.
+
+        Call before storing; :meth:`note` once stored."""
+        key = (mission_id, source)
+        with self._lock:
+            bounds = self._bounds.get(key)
+            if bounds is None:
+                ranges = self._ranges.get(key)
+                bounds = [ranges[0][0], ranges[-1][1]] if ranges else [seq, seq]
+                self._bounds[key] = bounds
+            lo, hi = bounds
+            if seq > hi + self.window:
+                return f"{seq} is more than {self.window:,} beyond the highest so far ({hi})"
+            if seq < lo - self.window:
+                return f"{seq} is more than {self.window:,} below the lowest so far ({lo})"
+            bounds[0], bounds[1] = min(lo, seq), max(hi, seq)
+            return None
 
     def note(self, mission_id: str, source: str, seq: int) -> bool:
         """Record one sequence number; ``False`` if it had been seen already (a duplicate)."""

@@ -1,10 +1,13 @@
 """The recorder: MQTT deliveries → InfluxDB points, acknowledged only once durable.
 
-For each delivery: decode it with the contract (junk goes to the dead-letter topic, counted),
-ask the route where it belongs (``(database, line)``, or ``None`` for what this recorder does not
-store), hand the line to the batch writer, and when the writer says the batch is written or
-spooled, note the sequence number in the ledger, save the ledger and acknowledge, in delivery
-order.
+For each delivery, on one consumer thread: charge it to its source's rate (the topic names the
+authenticated publisher; over budget, it is refused before decoding), decode it with the
+contract, ask the route where it belongs (``(database, line)``, or ``None`` for what this
+recorder does not store), let the ledger admit its sequence number, and hand the line to the batch
+writer; when the writer says the batch is written or spooled, note the sequence number in the
+ledger, save the ledger and acknowledge, in delivery order. Whatever is refused is acknowledged at
+once and reported as a dead letter (a few per source per second in full, the rest counted and
+summarised), without waiting for the broker. A heartbeat says how fresh the store is.
 """
 
 from __future__ import annotations
@@ -18,22 +21,30 @@ from typing import Any
 
 from ground.influx.writer import BatchWriter
 from ground.ingest.acks import AckSequencer
+from ground.ingest.counters import PerSource
+from ground.ingest.deadletters import DeadLetters, Refusal
+from ground.ingest.heartbeat import Freshness, Heartbeat
 from ground.ingest.ledger import Ledger
+from ground.ingest.limits import SourceLimiter, source_of
+from ground.ingest.outgoing import Outgoing
 from marsy.clock import MissionClock
-from marsy.mqtt import Delivery, MqttBus, MqttError
+from marsy.mqtt import Delivery, MqttBus
 from marsy.protocol import (
     AstronautVitals,
     ContractError,
-    DeadLetter,
     DeviceTelemetry,
     Message,
     decode_delivery,
 )
+from marsy.settings import IngestSettings
 
 logger = logging.getLogger(__name__)
 
 Route = Callable[[Message], tuple[str, str] | None]
 """Where a message is stored: ``(database, line protocol)``, or ``None`` if not here."""
+
+INFLUXDB = "<influxdb>"
+"""The source dead letters about batches InfluxDB refused are counted under."""
 
 
 @dataclass
@@ -42,9 +53,14 @@ class RecorderStats:
     stored: int = 0
     ignored: int = 0
     dead_lettered: int = 0
+    """Messages refused, for any reason (each reported, in full or in a summary)."""
+    rate_limited: int = 0
+    seq_refused: int = 0
     duplicates: int = 0
     last_point_ts: float | None = None
     """Mission time of the newest point stored."""
+    mission_id: str | None = None
+    """Mission of the newest point stored."""
 
 
 class Recorder:
@@ -57,7 +73,9 @@ class Recorder:
         route: Route,
         filters: list[str],
         clock: MissionClock,
+        limits: IngestSettings | None = None,
     ) -> None:
+        limits = limits or IngestSettings()
         self.name = name
         self.bus = bus
         self.writer = writer
@@ -65,13 +83,35 @@ class Recorder:
         self.route = route
         self.filters = filters
         self.clock = clock
+        self.limits = limits
         self.stats = RecorderStats()
+        self.counts = PerSource()
         writer.on_rejected = self.rejected
         writer.on_batch = self._batch_done
         self._acks = AckSequencer(self._release)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._consume, name=f"{name}-consumer", daemon=True)
-        self._dead_seq = int(time.time() * 1000)
+        # Devices send faster in a time-warped simulation: their budget is in mission seconds.
+        self.limiter = SourceLimiter(
+            limits.source_rate, limits.source_burst, lambda: time.monotonic() * clock.warp
+        )
+        self.outgoing = Outgoing(bus)
+        self.letters = DeadLetters(
+            name,
+            bus.topics,
+            self.outgoing,
+            clock,
+            self.counts,
+            per_second=limits.dead_letters_per_second,
+        )
+        self.heartbeat = Heartbeat(
+            name,
+            clock,
+            self.outgoing,
+            self.freshness,
+            interval=limits.health_interval,
+            chores=[self.letters.tick],
+        )
 
     def start(self) -> None:
         for topic in self.filters:
@@ -79,10 +119,12 @@ class Recorder:
         self.writer.start()
         self.bus.start(wait=None)
         self._thread.start()
+        self.heartbeat.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        self.heartbeat.stop()
         self.writer.stop(timeout=10)
         self.ledger.save()
         self.bus.stop()
@@ -94,30 +136,52 @@ class Recorder:
             delivery = self.bus.receive(timeout=0.2)
             if delivery is None:
                 continue
+            ticket = self._acks.ticket()
             try:
-                self._handle(delivery)
+                self._handle(delivery, ticket)
             except Exception:  # one poisoned message must not stop the recorder
                 logger.exception("%s: failed on a message from %s", self.name, delivery.topic)
-                self._dead_letter(delivery, "<recorder>", "internal error while handling it")
-                self._acks.finish(self._acks.ticket(), delivery)
-                self._acks.flush()
+                source = source_of(self.bus.topics, delivery.topic)
+                self._refuse(source, delivery, "<recorder>", "internal error while handling it")
+                self._finish(ticket, delivery)
 
-    def _handle(self, delivery: Delivery) -> None:
+    def _handle(self, delivery: Delivery, ticket: int) -> None:
+        """Refuse, ignore or store one delivery; the ticket is finished by the end of it, or by
+        the writer once stored (handing the line over is the last thing that happens here)."""
         self.stats.received += 1
-        ticket = self._acks.ticket()
+        source = source_of(self.bus.topics, delivery.topic)
+        counts = self.counts[source]
+        counts.received += 1
+        if not self.limiter.allow(source):
+            counts.rate_limited += 1
+            self.stats.rate_limited += 1
+            reason = (
+                f"over the rate limit of {self.limits.source_rate:g} messages a second per "
+                f"source (burst {self.limits.source_burst:,})"
+            )
+            self._refuse(source, delivery, "<rate>", reason, in_full=False)
+            self._finish(ticket, delivery)
+            return
         try:
             message = decode_delivery(self.bus.topics, delivery.topic, delivery.payload)
         except ContractError as exc:
-            self._dead_letter(delivery, exc.field, exc.reason)
-            self._acks.finish(ticket, delivery)
-            self._acks.flush()
+            counts.refused += 1
+            self._refuse(source, delivery, exc.field, exc.reason)
+            self._finish(ticket, delivery)
             return
         target = self.route(message)
         if target is None:
             self.stats.ignored += 1
-            self._acks.finish(ticket, delivery)
-            self._acks.flush()
+            self._finish(ticket, delivery)
             return
+        if isinstance(message, DeviceTelemetry | AstronautVitals):
+            why = self.ledger.admit(message.mission_id, message.source, message.seq)
+            if why is not None:
+                counts.seq_refused += 1
+                self.stats.seq_refused += 1
+                self._refuse(source, delivery, "seq", why)
+                self._finish(ticket, delivery)
+                return
         database, line = target
 
         def stored() -> None:
@@ -125,10 +189,17 @@ class Recorder:
             if isinstance(message, DeviceTelemetry | AstronautVitals):
                 if not self.ledger.note(message.mission_id, message.source, message.seq):
                     self.stats.duplicates += 1
-                self.stats.last_point_ts = max(self.stats.last_point_ts or 0.0, message.ts)
+                if message.ts >= (self.stats.last_point_ts or 0.0):
+                    self.stats.last_point_ts = message.ts
+                    self.stats.mission_id = message.mission_id
             self._acks.finish(ticket, delivery)
 
         self.writer.add(database, line, stored)
+
+    def _finish(self, ticket: int, delivery: Delivery) -> None:
+        """A delivery handled without the store: acknowledged in its turn."""
+        self._acks.finish(ticket, delivery)
+        self._acks.flush()
 
     def _batch_done(self) -> None:
         self._acks.flush()
@@ -139,51 +210,43 @@ class Recorder:
             assert isinstance(delivery, Delivery)
             self.bus.ack(delivery)
 
-    def _dead_letter(self, delivery: Delivery, field: str, reason: str) -> None:
+    def _refuse(
+        self, source: str, delivery: Delivery, field: str, reason: str, *, in_full: bool = True
+    ) -> None:
         self.stats.dead_lettered += 1
-        self._dead_seq += 1
-        letter = DeadLetter(
-            source=self.name,
-            seq=self._dead_seq,
-            ts=self.clock.now(),
-            topic=delivery.topic[:256],
-            field=field[:256],
-            reason=reason[:2000],
-            size=len(delivery.payload),
-            excerpt=delivery.payload[:200].decode("utf-8", "replace")[:512],
-        )
-        logger.warning("%s: dead letter from %s: %s: %s", self.name, delivery.topic, field, reason)
-        try:
-            self.bus.publish_message(letter).wait(timeout=5)
-        except MqttError as exc:
-            logger.error("%s: dead letter not confirmed: %s", self.name, exc)
+        refusal = Refusal.of(delivery.topic, delivery.payload, field, reason)
+        self.letters.refuse(source, refusal, in_full=in_full)
 
     def rejected(self, lines: list[str], reason: str) -> None:
         """InfluxDB refused a batch: set its lines aside on the dead-letter topic."""
         self.stats.dead_lettered += len(lines)
-        self._dead_seq += 1
-        letter = DeadLetter(
-            source=self.name,
-            seq=self._dead_seq,
-            ts=self.clock.now(),
-            topic="<influxdb>",
+        refusal = Refusal(
+            topic=INFLUXDB,
             field="<line>",
-            reason=reason[:2000],
+            reason=reason[:1800],
             size=sum(len(x) for x in lines),
             excerpt=lines[0][:512],
         )
-        try:
-            self.bus.publish_message(letter).wait(timeout=5)
-        except MqttError as exc:
-            logger.error("%s: dead letter not confirmed: %s", self.name, exc)
+        self.letters.refuse(INFLUXDB, refusal)
 
     # --- health -------------------------------------------------------------------------------
 
-    def health(self) -> dict[str, Any]:
-        writer = self.writer.stats
+    def freshness(self) -> Freshness:
+        """How fresh the store is, for the heartbeat (mission seconds and times)."""
         lag = None
         if self.stats.last_point_ts is not None:
             lag = max(0.0, self.clock.now() - self.stats.last_point_ts)
+        return Freshness(
+            mission_id=self.stats.mission_id,
+            ingest_lag=lag,
+            last_write=self.writer.stats.last_write,
+            pending=self.bus.deliveries.qsize() + self.writer.pending(),
+            store_ok=self.writer.stats.store_ok,
+        )
+
+    def health(self) -> dict[str, Any]:
+        writer = self.writer.stats
+        fresh = self.freshness()
         return {
             "service": self.name,
             "connected": self.bus.connected.is_set(),
@@ -193,9 +256,17 @@ class Recorder:
             "replayed": writer.replayed,
             "rejected": writer.rejected,
             "pending": self.writer.pending(),
+            "queued": self.bus.deliveries.qsize(),
             "unacknowledged": self._acks.outstanding(),
-            "ingest_lag": lag,
-            "last_write": writer.last_write,
+            "ingest_lag": fresh.ingest_lag,
+            "last_write": fresh.last_write,
+            "store_ok": fresh.store_ok,
+            "heartbeats": self.heartbeat.beats,
+            "outgoing": {
+                **asdict(self.outgoing.stats),
+                "unconfirmed": self.outgoing.unconfirmed(),
+            },
+            "sources": self.counts.snapshot(),
             "ledger": [
                 {**asdict(entry), "missing": entry.missing} for entry in self.ledger.entries()
             ],

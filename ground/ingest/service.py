@@ -52,8 +52,10 @@ def build_recorder(
         batch_size=influx.batch_size,
         flush_interval=influx.flush_interval,
         spool=Spool(folder / "spool"),
+        now=clock.now,
     )
-    recorder = Recorder(name, bus, writer, Ledger(folder / "ledger.db"), route, filters, clock)
+    ledger = Ledger(folder / "ledger.db", window=settings.ingest.seq_window)
+    recorder = Recorder(name, bus, writer, ledger, route, filters, clock, settings.ingest)
     return recorder, http
 
 
