@@ -2,7 +2,9 @@
 
 Rocket and booster telemetry, the astronaut's vitals, mission events, alerts and the agents'
 health go to ``flight``. Satellite telemetry is payload data, owned by the payload service:
-one writer per series.
+one writer per series. The ingest subscribes to exactly what it stores, so traffic it would only
+read and drop (the satellite's telemetry, the ground services' heartbeats) costs it nothing, and a
+flood on those topics never reaches it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from marsy.protocol import (
     Alert,
     AstronautVitals,
     Channel,
+    Device,
     DeviceHealth,
     DeviceTelemetry,
     Message,
@@ -28,11 +31,20 @@ from marsy.protocol import (
 )
 from marsy.settings import InfluxSettings
 
-CHANNELS = (Channel.TELEMETRY, Channel.VITALS, Channel.EVENTS, Channel.ERRORS, Channel.HEALTH)
-
 
 def filters(topics: Topics) -> list[str]:
-    return [topics.channel_filter(channel) for channel in CHANNELS]
+    """The flight devices' telemetry and vitals, every device's health, all events and alerts."""
+    samples = [
+        topics.topic(channel, device)
+        for channel, model in (
+            (Channel.TELEMETRY, DeviceTelemetry),
+            (Channel.VITALS, AstronautVitals),
+        )
+        for device in sorted(model.devices - PAYLOAD_DEVICES)
+    ]
+    health = [topics.topic(Channel.HEALTH, device) for device in Device]
+    everyone = [topics.channel_filter(channel) for channel in (Channel.EVENTS, Channel.ERRORS)]
+    return [*samples, *health, *everyone]
 
 
 def flight_route(settings: InfluxSettings) -> Route:
