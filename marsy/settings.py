@@ -219,7 +219,15 @@ class GroundSettings(MarsySettings):
     evaluation_period: float = Field(default=2.0, gt=0)
     """Calculator: mission seconds between two risk evaluations."""
     loss_of_signal: float = Field(default=5.0, gt=0)
-    """Calculator: mission seconds without data after which a device is reported silent."""
+    """Calculator: mission seconds a device must be silent on a live bus to be reported lost;
+    also how long its own loopback may stay away, or the store trail the bus, before the
+    ground's view counts as stale."""
+    heartbeat_timeout: float = Field(default=12.0, gt=0)
+    """Calculator: wall seconds after its last heartbeat that a device still counts as
+    heartbeating, hence never lost (agents beat every 5 s: two may go missing)."""
+    reconnect_grace: float = Field(default=12.0, ge=0)
+    """Calculator: wall seconds more a device gets to speak once the calculator's own dropped
+    broker connection is back (the agents' reconnect backoff reaches 10 s)."""
 
 
 class EdgeSettings(MarsySettings):

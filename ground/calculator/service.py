@@ -1,37 +1,156 @@
-"""``marsy serve calculator``: the risk evaluation loop, on the mission clock.
+"""``marsy serve calculator``: the risk evaluation loop, on the mission clock, watching the bus.
 
-It reads from ``influx.read_url`` when set (a replica), learns the current mission from the
-retained mission status, evaluates every ``evaluation_period`` mission seconds and publishes
-alerts on its errors topic. Under time warp the data path (agent → broker → ingest → InfluxDB)
-takes a fixed wall time, so the evaluated instant trails the clock by one wall second and a
-device counts as silent only after ``loss_of_signal`` mission seconds and three wall seconds.
+It reads the store from ``influx.read_url`` when set (a replica) and evaluates every
+``evaluation_period`` mission seconds. Liveness it judges on the bus itself, never from the
+store: besides the retained mission status it hears presence (retained), every health heartbeat,
+and telemetry, vitals and events, and it publishes its own heartbeat on ``health/calculator``
+every wall second and hears it back: while that loopback works, its view of the vehicles is live.
+
+Alerts go out on its errors topic without blocking the cycle and are logged at once: while the
+broker is unreachable paho holds them, and sends them when the bus carries messages again.
+
+Under time warp the store's data path (agent → broker → ingest → InfluxDB) takes a fixed wall
+time, so the evaluated store window trails the clock by one wall second, and every threshold is
+at least three wall seconds (three of our own heartbeats).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict
+import time
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import Flask
 
 from ground.calculator.evaluator import Evaluator
-from ground.influx.http import InfluxError, InfluxHttp
+from ground.influx.http import InfluxHttp
 from ground.influx.reads import TelemetryReader
 from ground.influx.schema import database_for
 from ground.web import Api, HttpServer
+from marsy.clock import MissionClock
 from marsy.mqtt import MqttBus, MqttError
-from marsy.protocol import ContractError, Device, MissionStatus, decode_delivery
+from marsy.protocol import (
+    Alert,
+    Channel,
+    ContractError,
+    Device,
+    Service,
+    ServiceHealth,
+    Topics,
+    decode_delivery,
+)
 from marsy.settings import GroundSettings
 
 logger = logging.getLogger(__name__)
 
 SETTLE_WALL = 1.0
-"""Wall seconds the evaluated instant trails the clock: the data path's own latency."""
+"""Wall seconds the evaluated store window trails the clock: the data path's own latency."""
+BEACON_PERIOD = 1.0
+"""Wall seconds between two of our own heartbeats (the loopback)."""
+READ_TIMEOUT = 1.0
+"""Wall seconds a store read may take (the adapter tries twice) before the store counts as
+unreachable this cycle: a frozen InfluxDB must not hold the cycle for long."""
+STANDBY = "standby"
+"""The mission id of our heartbeat before any mission is known."""
 
 
-def create_app(evaluator: Evaluator) -> Flask:
+def subscriptions(topics: Topics) -> list[tuple[str, int]]:
+    """What the calculator hears, at which QoS.
+
+    QoS 1 for the retained state (mission status, presence): the latest word must arrive. QoS 0
+    for the live stream (telemetry, vitals, health, events): only "when was it last heard"
+    matters, and a restarted calculator must not chew through a backlog its persistent session
+    kept (the broker queues no QoS-0 message for an absent client).
+    """
+    stream = (Channel.TELEMETRY, Channel.VITALS, Channel.HEALTH, Channel.EVENTS)
+    return [
+        (topics.mission_status, 1),
+        (topics.channel_filter(Channel.PRESENCE), 1),
+        *((topics.channel_filter(channel), 0) for channel in stream),
+    ]
+
+
+@dataclass
+class ListenerStats:
+    heard: int = 0
+    malformed: int = 0
+
+
+class Listener:
+    """Decodes every delivery (origin checked) and tells the evaluator what the bus said."""
+
+    def __init__(self, bus: MqttBus, evaluator: Evaluator, clock: MissionClock) -> None:
+        self.bus = bus
+        self.evaluator = evaluator
+        self.clock = clock
+        self.stats = ListenerStats()
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            delivery = self.bus.receive(timeout=0.5)
+            if delivery is None:
+                continue
+            try:
+                message = decode_delivery(self.bus.topics, delivery.topic, delivery.payload)
+            except ContractError as exc:
+                self.stats.malformed += 1
+                if self.stats.malformed <= 10 or self.stats.malformed % 1000 == 0:
+                    logger.warning(
+                        "refused on %s (%d so far): %s", delivery.topic, self.stats.malformed, exc
+                    )
+            else:
+                self.stats.heard += 1
+                self.evaluator.hear(message, self.clock.now())
+            self.bus.ack(delivery)
+
+
+def beacon(bus: MqttBus, evaluator: Evaluator, clock: MissionClock, stop: threading.Event) -> None:
+    """Every wall second: tell the evaluator the connection's state and our own backlog, and
+    send our heartbeat, which comes back to us through the broker when the bus carries it."""
+    started = time.monotonic()
+    seq = int(time.time() * 1000)
+    while True:
+        connected = bus.connected.is_set()
+        evaluator.connection(connected, clock.now(), bus.deliveries.qsize())
+        if connected:
+            seq += 1
+            beat = ServiceHealth(
+                mission_id=evaluator.mission_id or STANDBY,
+                source=Service.CALCULATOR,
+                seq=seq,
+                ts=clock.now(),
+                uptime=time.monotonic() - started,
+            )
+            try:
+                # QoS 0: a heartbeat that did not come back is the news, not one to retry.
+                bus.publish_message(beat, qos=0)
+            except MqttError as exc:
+                logger.debug("heartbeat not sent: %s", exc)
+        if stop.wait(BEACON_PERIOD):
+            return
+
+
+class AlertOutlet:
+    """Publishes alerts without waiting for the broker, and logs each at once."""
+
+    def __init__(self, bus: MqttBus) -> None:
+        self.bus = bus
+
+    def publish(self, alert: Alert) -> None:
+        state = "cleared" if alert.cleared else str(alert.severity)
+        logger.warning("alert %s %s %s: %s", state, alert.rule, alert.device, alert.message)
+        try:
+            self.bus.publish_message(alert)
+        except MqttError as exc:
+            logger.error("alert not handed to the broker: %s", exc)
+            return
+        if not self.bus.connected.is_set():
+            logger.warning("broker unreachable: the alert goes out when it carries messages again")
+
+
+def create_app(evaluator: Evaluator, clock: MissionClock, listener: Listener) -> Flask:
     app = Flask("calculator")
     api = Api("MarsY calculator")
 
@@ -40,6 +159,8 @@ def create_app(evaluator: Evaluator) -> Flask:
             "service": "calculator",
             "mission_id": evaluator.mission_id,
             **asdict(evaluator.stats),
+            **evaluator.health(clock.now()),
+            "bus": asdict(listener.stats),
             "active_alerts": [
                 {
                     "device": f.device,
@@ -50,6 +171,7 @@ def create_app(evaluator: Evaluator) -> Flask:
                 }
                 for f in evaluator.active()
             ],
+            "recent_alerts": list(evaluator.recent),
         }
 
     api.install(app, health)
@@ -63,54 +185,48 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
         influx.read_url or influx.url,
         username=influx.username,
         password=influx.password,
-        timeout=influx.timeout,
+        timeout=min(influx.timeout, READ_TIMEOUT),
     )
     readers = {d: TelemetryReader(http, database_for(d, influx)) for d in Device}
-    bus = MqttBus(settings.mqtt, presence="calculator", clock=clock)
-    bus.subscribe(bus.topics.mission_status)
-
-    def publish(alert: Any) -> None:
-        try:
-            bus.publish_message(alert).wait(timeout=5)
-        except MqttError as exc:
-            logger.error("alert not confirmed by the broker: %s", exc)
-
+    bus = MqttBus(settings.mqtt, presence=Service.CALCULATOR, clock=clock)
+    for topic_filter, qos in subscriptions(bus.topics):
+        bus.subscribe(topic_filter, qos)
     settle = SETTLE_WALL * clock.warp
     evaluator = Evaluator(
         readers,
-        publish,
+        AlertOutlet(bus).publish,
         window=max(2 * settings.evaluation_period, 2 * settle),
-        loss_of_signal=max(settings.loss_of_signal, 3 * settle),
+        loss_of_signal=max(settings.loss_of_signal, 3 * clock.warp * BEACON_PERIOD, 3 * settle),
+        heartbeat_timeout=settings.heartbeat_timeout * clock.warp,
+        reconnect_grace=settings.reconnect_grace * clock.warp,
     )
-    server = HttpServer(create_app(evaluator), settings.http_host, settings.http_port)
+    listener = Listener(bus, evaluator, clock)
+    server = HttpServer(
+        create_app(evaluator, clock, listener), settings.http_host, settings.http_port
+    )
     bus.start(wait=None)
     server.start()
-    listener = threading.Thread(target=_follow_missions, args=(bus, evaluator, stop), daemon=True)
-    listener.start()
+    threads = [
+        threading.Thread(target=listener.run, args=(stop,), name="calculator-bus", daemon=True),
+        threading.Thread(
+            target=beacon, args=(bus, evaluator, clock, stop), name="calculator-beacon", daemon=True
+        ),
+    ]
+    for thread in threads:
+        thread.start()
     next_at = clock.now()
     while not stop.is_set():
-        next_at += settings.evaluation_period
+        next_at = max(next_at + settings.evaluation_period, clock.now())
         if clock.sleep(next_at - clock.now(), stop):
             break
+        now = clock.now()
+        evaluator.connection(bus.connected.is_set(), now, bus.deliveries.qsize())
         try:
-            evaluator.evaluate(clock.now() - settle)
-        except InfluxError as exc:
-            logger.warning("evaluation skipped, InfluxDB unavailable: %s", exc)
+            evaluator.evaluate(now - settle, bus_now=now)
+        except Exception:
+            logger.exception("evaluation cycle failed")
+    for thread in threads:
+        thread.join(timeout=2)
     server.stop()
     bus.stop()
     http.close()
-
-
-def _follow_missions(bus: MqttBus, evaluator: Evaluator, stop: threading.Event) -> None:
-    while not stop.is_set():
-        delivery = bus.receive(timeout=0.5)
-        if delivery is None:
-            continue
-        try:
-            message = decode_delivery(bus.topics, delivery.topic, delivery.payload)
-        except ContractError as exc:
-            logger.warning("malformed mission status: %s", exc)
-        else:
-            if isinstance(message, MissionStatus):
-                evaluator.start_mission(message.mission_id)
-        bus.ack(delivery)
