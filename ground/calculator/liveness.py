@@ -157,6 +157,8 @@ class Liveness:
     def connection(self, connected: bool, at: float, backlog: int = 0) -> None:
         """The bus's connection state, as the service sees it now."""
         loop = self.loopback
+        if loop.connected and not connected:
+            loop.dropped = True  # not before our first connection: the vehicles were not cut
         loop.watched = True
         loop.backlog = backlog
         if connected != loop.connected:
@@ -164,7 +166,6 @@ class Liveness:
             loop.changed = at
         if not connected:
             loop.fresh_since = None
-            loop.dropped = True
 
     def hear(self, message: Message, at: float, wall: float) -> None:
         """A message decoded from the bus (its origin checked), arrived at mission time ``at``."""

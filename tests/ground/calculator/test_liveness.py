@@ -118,3 +118,18 @@ def test_other_services_heartbeats_are_kept_as_recorder_health() -> None:
     assert live.recorders["telemetry"].message.ingest_lag == 42.0
     assert live.recorders["telemetry"].heard == T + 0.1
     assert live.loopback.echo_sent is None
+
+
+def test_only_a_dropped_connection_gives_the_vehicles_time_to_reconnect() -> None:
+    live = flying()
+    live.connection(False, T)  # starting: not connected yet, nobody was cut off
+    live.connection(True, T + 1)
+    live.hear(service_health("calculator", T + 1), T + 1, T)
+    assert not live.loopback.rejoined
+    live.connection(False, T + 2)
+    live.connection(True, T + 9)
+    live.hear(service_health("calculator", T + 9), T + 9, T)
+    live.hear(service_health("calculator", T + 14), T + 14, T)
+    assert live.loopback.rejoined
+    assert live.loopback.settled(T + 15, 5.0)
+    assert not live.loopback.settled(T + 15, 5.0, reconnect_grace=10.0)
