@@ -133,32 +133,10 @@ class Evaluator:
         unavailable: str | None = None
         failed = False
         for device, reader in self.readers.items():
-            heard = view.devices[device]
-            by_now = self._heard_by(device, now)
-            samples: list[Sample] = []
-            store = StoreView(None, unavailable)
-            if unavailable is None:
-                try:
-                    samples, store = self._read(device, reader, by_now, now)
-                except InfluxUnavailable as exc:
-                    unavailable = str(exc)  # the same server: no use waiting on it again
-                    store = StoreView(None, unavailable)
-                except InfluxError as exc:
-                    store = StoreView(None, str(exc))
-            recorder = view.recorders.get(recorder_of(device))
-            bus = BusRecord(
-                heard.spoke,
-                heard.first_sample,
-                by_now,
-                # the recorder's word is held against what it had a data path's time to take
-                None if recorder is None else self._heard_by(device, recorder.message.ts - settle),
-            )
-            findings = store_findings(device, bus, store, recorder, now, self.loss_of_signal)
-            if store.error is None:
-                findings += [*limit_findings(device, samples), *rate_findings(device, samples)]
-            else:
-                failed = True
-                self._note_store_error(store.error)
+            findings, error = self._store_findings(device, reader, view, now, settle, unavailable)
+            if isinstance(error, InfluxUnavailable):
+                unavailable = str(error)  # the same server: no use waiting on it again
+            failed = failed or error is not None
             changes += self._apply(findings, now)
         if failed:
             self.stats.read_failures += 1
@@ -168,6 +146,44 @@ class Evaluator:
         self.stats.last_evaluation = now
         self.stats.last_duration = time.perf_counter() - began
         return changes
+
+    def _store_findings(
+        self,
+        device: Device,
+        reader: TelemetryReader,
+        view: Liveness,
+        now: float,
+        settle: float,
+        unavailable: str | None,
+    ) -> tuple[list[Finding], InfluxError | None]:
+        """Limits and rates on the stored window, and the store's freshness against the bus;
+        the read's error, if any. ``unavailable``: the server already failed this cycle."""
+        heard = view.devices[device]
+        by_now = self._heard_by(device, now)
+        samples: list[Sample] = []
+        error: InfluxError | None = None
+        store = StoreView(None, unavailable)
+        if unavailable is None:
+            try:
+                samples, store = self._read(device, reader, by_now, now)
+            except InfluxError as exc:
+                error, store = exc, StoreView(None, str(exc))
+        else:
+            error = InfluxUnavailable(unavailable)
+        recorder = view.recorders.get(recorder_of(device))
+        bus = BusRecord(
+            heard.spoke,
+            heard.first_sample,
+            by_now,
+            # the recorder's word is held against what it had a data path's time to take
+            None if recorder is None else self._heard_by(device, recorder.message.ts - settle),
+        )
+        findings = store_findings(device, bus, store, recorder, now, self.loss_of_signal)
+        if store.error is None:
+            findings += [*limit_findings(device, samples), *rate_findings(device, samples)]
+        else:
+            self._note_store_error(store.error)
+        return findings, error
 
     def _bus_findings(self, view: Liveness, now: float) -> list[Finding]:
         """The broker view, then loss of signal only on a view live for the whole threshold."""
