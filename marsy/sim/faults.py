@@ -36,7 +36,8 @@ class FaultKind(StrEnum):
     FORGE_ABORT = "forge-abort"
     """The satellite's login says the rocket aborts."""
     FORGE_COMPLETE = "forge-complete"
-    """The satellite's login says the payload is away and the booster lost."""
+    """The satellite's login says, for the rocket, that the payload is away, and for the
+    booster, that it is lost."""
     FORGE_ACK = "forge-ack"
     """The satellite's login refuses, for the rocket, every payload detach order it sees
     during ``for``."""

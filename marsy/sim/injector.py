@@ -287,7 +287,10 @@ class FaultRunner:
         self._send(record, forged_events(self._topics, self._envelope(), claims))
 
     def _forge_complete(self, record: FaultRecord) -> None:
-        claims = [(EventType.PAYLOAD_DETACHED, ATTACKER), (EventType.BOOSTER_LOST, Device.BOOSTER)]
+        claims = [
+            (EventType.PAYLOAD_DETACHED, Device.ROCKET),
+            (EventType.BOOSTER_LOST, Device.BOOSTER),
+        ]
         self._send(record, forged_events(self._topics, self._envelope(), claims))
 
     def _seq_jump(self, record: FaultRecord) -> None:

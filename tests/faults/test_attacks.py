@@ -1,0 +1,77 @@
+"""A nominal mission through every attack a stolen satellite login allows: a forged mission
+end at T+40, a forged abort, a flood of junk on its own telemetry topic, telemetry numbered
+10^12, the ingest's client id asked for with its session, and refusals forged for the payload's
+detach order. The broker, the contract and the ground's own rules refuse each; the flight
+completes as if nothing had been said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.faults.flight import (
+    Flight,
+    Rows,
+    assert_flew_nominally,
+    assert_ledgers_whole,
+    assert_no_loss_of_signal,
+    assert_not_noted,
+    assert_noted,
+    fly_through,
+)
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
+
+PLAN = (
+    "forge-complete@40",
+    "forge-abort@70",
+    "flood@100+60,count=50000",
+    "seq-jump@170",
+    "takeover@220+30",
+    "forge-ack@380+120",
+)
+
+
+def assert_refused(flight: Flight, text: str) -> None:
+    """Command logged a refusal of ``text`` (a claim it did not act on)."""
+    refusals = [e["text"] for e in flight.entries("refused")]
+    assert any(text in r for r in refusals), f"no refusal of {text!r} in {refusals}"
+
+
+def assert_dead_lettered(flight: Flight, topic_end: str, at_least: int) -> None:
+    """The recorders set at least ``at_least`` forgeries on ``topic_end`` aside (not junk)."""
+    letters = [
+        d
+        for d in flight.result.dead_letters
+        if d.topic.endswith(topic_end) and "junk" not in d.excerpt
+    ]
+    assert len(letters) >= at_least, f"{len(letters)} dead letters on {topic_end}"
+
+
+def assert_no_refusal_believed(flight: Flight) -> None:
+    believed = flight.entries("ack", "detach refused") + flight.entries("log", "detach refused")
+    assert not believed, f"a forged refusal was believed: {believed}"
+
+
+def test_every_attack_of_a_stolen_satellite_login(tmp_path: Path) -> None:
+    flight = fly_through(tmp_path, *PLAN)
+    rows = Rows(flight)
+    rows.check("flight", lambda: assert_flew_nominally(flight))
+    rows.check("ledgers (seq-jump)", lambda: assert_ledgers_whole(flight))
+    rows.check("no loss of signal (flood, takeover)", lambda: assert_no_loss_of_signal(flight))
+    # the contract refuses the spellings in another device's name: three per forged event
+    rows.check("forged events", lambda: assert_dead_lettered(flight, "/events/satellite", 3 * 3))
+    rows.check("forged telemetry", lambda: assert_dead_lettered(flight, "/telemetry/satellite", 2))
+    # Command refuses the claims the satellite makes in its own name about another device
+    rows.check("forge-abort", lambda: assert_refused(flight, "abort from the satellite"))
+    rows.check("forge-complete", lambda: assert_refused(flight, "booster_lost from the satellite"))
+    rows.check("flood", lambda: assert_noted(flight, "flood", "taken by the broker"))
+    rows.check("takeover", lambda: assert_noted(flight, "takeover", "connected as"))
+    rows.check(
+        "takeover kept the ingest",
+        lambda: assert_not_noted(flight, "takeover", "the ingest lost its broker connection"),
+    )
+    rows.check("forge-ack tried", lambda: assert_noted(flight, "forge-ack", "seen"))
+    rows.check("forge-ack", lambda: assert_no_refusal_believed(flight))
+    rows.assert_all()
