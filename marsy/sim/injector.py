@@ -327,12 +327,14 @@ class FaultRunner:
                 fault.client_id, clean_start=False, session_expiry=0, reconnect=False
             )
         except IntruderError as exc:
-            self._note(record, str(exc))
+            self._note(
+                record, f"the {ATTACKER}'s login asking for client id {fault.client_id!r}: {exc}"
+            )
             return
         self._note(
             record,
-            f"the {ATTACKER}'s login connected as {fault.client_id!r} "
-            f"(session present: {intruder.session_present})",
+            f"the {ATTACKER}'s login asked for client id {fault.client_id!r} and was let in "
+            f"(a session was present: {intruder.session_present})",
         )
         ingest_dropped = False
         began = time.monotonic()
