@@ -28,12 +28,11 @@ def build_recorder(
     route: Route,
     filters: list[str],
     *,
-    client_id: str | None = None,
     presence: bool = True,
     state: str | None = None,
 ) -> tuple[Recorder, InfluxHttp]:
-    """A recorder named ``name`` (its dead letters go to ``deadletter/<name>``), connecting as
-    ``client_id`` (default ``marsy-<name>``), keeping its spool and ledger in
+    """A recorder named ``name`` (its dead letters go to ``deadletter/<name>``), connecting with
+    the login of ``settings.mqtt`` (the login is the client id), keeping its spool and ledger in
     ``state_dir/<state>`` (default ``<name>``). A recorder beside another connection of the
     same service takes ``presence=False``: that one stands for the service."""
     influx = settings.influx

@@ -16,7 +16,7 @@ from typing import Any
 
 from ground.payload.app import create_app
 from ground.payload.rules import FIGURES, SPECS, WATCHED, DetachCriteria, propose
-from ground.payload.storage import CLIENT_ID, SatelliteStorage
+from ground.payload.storage import LOGIN, SatelliteStorage
 from ground.steering.config import load_criteria
 from ground.steering.service import SteeringService, serve_until
 from marsy.protocol import Device, EventType, Service
@@ -37,11 +37,11 @@ class Payload(SteeringService):
         *,
         criteria: DetachCriteria | None = None,
         answer_wait: float = 5.0,
-        recorder_client_id: str | None = None,
+        recorder_login: str | None = None,
     ) -> None:
         rules = criteria or load_criteria(settings.state_dir / CRITERIA_FILE, DetachCriteria)
         self.criteria = rules
-        self.storage = SatelliteStorage(settings, client_id=recorder_client_id or CLIENT_ID)
+        self.storage = SatelliteStorage(settings, login=recorder_login or LOGIN)
         super().__init__(
             settings,
             NAME,

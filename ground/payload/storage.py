@@ -32,7 +32,7 @@ from marsy.protocol import Channel, DeviceTelemetry, Message, Service, Topics
 from marsy.settings import GroundSettings, InfluxSettings
 
 NAME = str(Service.PAYLOAD)
-CLIENT_ID = PAYLOAD_RECORDER
+LOGIN = PAYLOAD_RECORDER
 """The recorder's login, which the broker makes its client id."""
 STATE = "payload-recorder"
 
@@ -55,13 +55,14 @@ def satellite_filters(topics: Topics) -> list[str]:
 class SatelliteStorage:
     """:meth:`start`, then :meth:`stop`; :meth:`health` is the recorder's."""
 
-    def __init__(self, settings: GroundSettings, *, client_id: str = CLIENT_ID) -> None:
-        """``client_id``: the login to record as, a second login of ``payload``."""
+    def __init__(self, settings: GroundSettings, *, login: str = LOGIN) -> None:
+        """``login``: the login (and so the client id) to record as, a second login of
+        ``payload``."""
         influx = settings.influx
         # Named after the service: its dead letters go where the broker lets ``payload`` write.
         self.recorder, self.http = build_recorder(
             NAME,
-            settings.model_copy(update={"mqtt": as_login(settings.mqtt, client_id)}),
+            settings.model_copy(update={"mqtt": as_login(settings.mqtt, login)}),
             satellite_route(influx),
             satellite_filters(settings.mqtt.topics),
             presence=False,

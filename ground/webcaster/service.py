@@ -34,7 +34,6 @@ class Webcaster:
         self,
         settings: GroundSettings,
         *,
-        client_id: str = "marsy-webcaster",
         answer_timeout: float = 20.0,
         resend_every: float = 2.0,
     ) -> None:

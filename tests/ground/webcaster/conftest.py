@@ -9,7 +9,6 @@ import json
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,15 +36,17 @@ def make_webcaster(tmp_path: Path) -> Iterator[MakeWebcaster]:
     """``make_webcaster(broker, **options)``: a started webcaster with its state in the test's
     own folder (the same folder every time, as a restarted process would find it)."""
     running: list[Webcaster] = []
-    client_id = f"webcaster-{uuid.uuid4().hex[:8]}"
+    logins: dict[int, str] = {}
 
     def make(
         broker: LocalMosquitto, clock: dict[str, float] | None = None, **options: Any
     ) -> Webcaster:
+        # a login of this test's own, the same one each time, as a restarted process has
+        login = logins.setdefault(id(broker), broker.add_login("webcaster"))
         settings = GroundSettings.load(
-            mqtt=broker.settings_for("webcaster"), state_dir=tmp_path / "state", clock=clock or {}
+            mqtt=broker.settings_for(login), state_dir=tmp_path / "state", clock=clock or {}
         )
-        webcaster = Webcaster(settings, client_id=client_id, **options)
+        webcaster = Webcaster(settings, **options)
         webcaster.start()
         webcaster.bus.wait_connected(10)
         running.append(webcaster)
