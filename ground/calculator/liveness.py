@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from marsy.protocol import (
+    RETIRING_EVENTS,
     AstronautVitals,
     Device,
     DeviceHealth,
@@ -40,11 +41,6 @@ from marsy.protocol import (
 
 ENDED = frozenset({MissionState.COMPLETE, MissionState.ABORTED, MissionState.SCRUBBED})
 """Mission states after which no vehicle of the mission is watched for loss of signal."""
-RETIRING_EVENTS = frozenset(
-    {EventType.BOOSTER_LANDED, EventType.BOOSTER_LOST, EventType.EXPLOSION, EventType.SELF_DESTRUCT}
-)
-"""Events after which the vehicle that reports them flies no more: believed only from the
-vehicle that owns them (:func:`~marsy.protocol.may_report`), never from a ground echo."""
 _DEVICES = {str(device): device for device in Device}
 
 

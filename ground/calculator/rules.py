@@ -45,8 +45,6 @@ class Finding:
 FIRST_STAGE = frozenset({FlightPhase.ASCENT, FlightPhase.MAX_Q})
 """Powered flight on the first stage. The upper stage may trade a little altitude for speed
 near orbit insertion, so a falling altitude is only an alarm below staging."""
-QUIET = frozenset({FlightPhase.LANDED, FlightPhase.DESTROYED})
-"""Phases after which a device going silent is expected, not a loss of signal."""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ backlog) is a GROUND alert naming the broker, and no vehicle is judged meanwhile
 from __future__ import annotations
 
 from ground.calculator.liveness import DeviceLiveness, Loopback
-from ground.calculator.rules import QUIET, Finding
-from marsy.protocol import AlertRule, Device, PresenceState, Severity
+from ground.calculator.rules import Finding
+from marsy.protocol import RETIRED_PHASES, AlertRule, Device, PresenceState, Severity
 
 BROKER = "broker"
 VIEW_DEVICE = Device.ROCKET
@@ -68,7 +68,7 @@ def signal_finding(
     nominal = Finding(device, AlertRule.LOSS_OF_SIGNAL, None, Severity.NOMINAL)
     if mission_over or not heard.spoke or heard.heard is None:
         return nominal
-    if heard.retired is not None or heard.phase in QUIET:
+    if heard.retired is not None or heard.phase in RETIRED_PHASES:
         return nominal
     silent = proven - heard.heard
     offline_for: float | None = None

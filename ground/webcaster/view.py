@@ -20,12 +20,13 @@ from enum import StrEnum
 from typing import Any
 
 from marsy.protocol import (
+    RETIRED_PHASES,
+    RETIRING_EVENTS,
     Alert,
     AlertRule,
     AstronautVitals,
     Device,
     DeviceTelemetry,
-    EventType,
     FlightPhase,
     Message,
     MissionEvent,
@@ -55,14 +56,6 @@ GROUND_FAULTS = {
     "store": "telemetry store unavailable",
 }
 """How the commentary names a fault of each ground part (the alert's ``parameter``)."""
-
-RETIRING_EVENTS = frozenset(
-    {EventType.BOOSTER_LANDED, EventType.BOOSTER_LOST, EventType.EXPLOSION, EventType.SELF_DESTRUCT}
-)
-"""Events after which the vehicle that reports them flies no more: believed only from the
-vehicle that owns them (:func:`~marsy.protocol.may_report`), never from a ground echo."""
-RETIRED_PHASES = frozenset({FlightPhase.LANDED, FlightPhase.DESTROYED})
-"""A vehicle reporting one of these is done; the crew is never done (the suit never retires)."""
 
 
 class StreamEvent(StrEnum):

@@ -51,7 +51,13 @@ from marsy.protocol.parameters import (
     parameter,
     parameters_of,
 )
-from marsy.protocol.reporters import EVENT_REPORTERS, is_vehicle, may_report
+from marsy.protocol.reporters import (
+    EVENT_REPORTERS,
+    RETIRED_PHASES,
+    RETIRING_EVENTS,
+    is_vehicle,
+    may_report,
+)
 from marsy.protocol.topics import RETAINED, Channel, Topics
 
 __all__ = [
@@ -60,6 +66,8 @@ __all__ = [
     "MESSAGE_TYPES",
     "PARAMETERS",
     "RETAINED",
+    "RETIRED_PHASES",
+    "RETIRING_EVENTS",
     "ROCKET_ACCEPTS",
     "SCHEMA_VERSION",
     "Alert",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from marsy.protocol.enums import Device, EventType
+from marsy.protocol.enums import Device, EventType, FlightPhase
 
 _ROCKET = frozenset({Device.ROCKET})
 _BOOSTER = frozenset({Device.BOOSTER})
@@ -67,3 +67,12 @@ def may_report(source: str, event: EventType) -> bool:
     """Whether ``event`` from ``source`` is that vehicle's own word: ``source`` must be a
     device listed for the event. A service is never one: its events are the ground's account."""
     return is_vehicle(source) and Device(source) in EVENT_REPORTERS.get(event, frozenset())
+
+
+RETIRING_EVENTS = frozenset(
+    {EventType.BOOSTER_LANDED, EventType.BOOSTER_LOST, EventType.EXPLOSION, EventType.SELF_DESTRUCT}
+)
+"""Events after which the vehicle that reports them flies no more: believed only from the
+vehicle that owns them (:func:`may_report`), never from a ground echo."""
+RETIRED_PHASES = frozenset({FlightPhase.LANDED, FlightPhase.DESTROYED})
+"""A vehicle reporting one of these is done; the crew is never done (the suit never retires)."""

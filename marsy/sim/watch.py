@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from marsy.protocol import (
+    RETIRED_PHASES,
+    RETIRING_EVENTS,
     Alert,
     AlertRule,
     AstronautVitals,
@@ -22,7 +24,6 @@ from marsy.protocol import (
     DeviceHealth,
     DeviceTelemetry,
     EventType,
-    FlightPhase,
     LogRecord,
     Message,
     MissionEvent,
@@ -33,14 +34,6 @@ from marsy.protocol import (
 )
 
 AlertKey = tuple[str, str, str | None]
-
-RETIRING_EVENTS = frozenset(
-    {EventType.BOOSTER_LANDED, EventType.BOOSTER_LOST, EventType.EXPLOSION, EventType.SELF_DESTRUCT}
-)
-"""Events after which the vehicle that reports them flies no more: believed only from the
-vehicle that owns them (:func:`~marsy.protocol.may_report`), never from a ground echo."""
-RETIRED_PHASES = frozenset({FlightPhase.LANDED, FlightPhase.DESTROYED})
-"""A vehicle reporting one of these is done; the crew is never done (the suit never retires)."""
 
 
 def is_ground(alert: Alert) -> bool:
