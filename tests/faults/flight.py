@@ -36,6 +36,11 @@ class Flight:
     def timeline(self) -> list[Entry]:
         return self.result.timeline
 
+    def t(self, ts: float) -> str:
+        """A mission timestamp as T+seconds after lift-off (as the console writes it)."""
+        liftoff = next((e["ts"] for e in self.entries("event", "liftoff")), None)
+        return f"T{ts - liftoff:+.0f} s" if liftoff is not None else f"{ts:.0f}"
+
     def story(self, last: int = 60) -> str:
         """What to print when an assertion fails: the faults and the end of the console."""
         faults = [f"fault: {record}" for record in self.result.faults]
@@ -119,13 +124,17 @@ def assert_flew_nominally(flight: Flight) -> None:
     """Complete, nothing destroyed nor ejected, every milestone in its order, the interview
     after the payload left."""
     story = flight.story()
-    assert flight.result.state == "complete", story
-    assert not abort_decided(flight), f"{abort_decided(flight)}\n{story}"
+    state = flight.result.state
+    assert state == "complete", f"the mission is {state}, not complete\n{story}"
+    aborts = [e["text"] for e in abort_decided(flight)]
+    assert not aborts, f"abort decided: {aborts}\n{story}"
     for kind in ("order", "command"):
         for action in ("destruct", "eject"):
-            assert not flight.entries(kind, action), f"{flight.entries(kind, action)}\n{story}"
+            sent = [e["text"] for e in flight.entries(kind, action)]
+            assert not sent, f"{kind}: {sent}\n{story}"
     for event in DESTRUCTIVE_EVENTS:
-        assert not flight.entries("event", event), f"{event}\n{story}"
+        seen = [e["source"] for e in flight.entries("event", event)]
+        assert not seen, f"{event} reported by {seen}\n{story}"
     order = [
         flight.first("event", "liftoff", "rocket"),
         flight.first("event", "stage_separation", "rocket"),
@@ -133,8 +142,10 @@ def assert_flew_nominally(flight: Flight) -> None:
         flight.first("ack", "detach acked", "rocket"),
         flight.first("event", "mission_complete", "command"),
     ]
-    assert order == sorted(order), f"{order}\n{story}"
-    assert flight.result.interview, story
+    assert order == sorted(order), (
+        f"liftoff, separation, orbit, detach ack, completion out of order: {order}\n{story}"
+    )
+    assert flight.result.interview, f"no interview\n{story}"
     interviewed = flight.first("webcast", "", "webcaster")
     assert interviewed > order[2], f"the interview began before orbit\n{story}"
 
@@ -143,7 +154,8 @@ def assert_ledgers_whole(flight: Flight) -> None:
     """Every device's telemetry stored without a hole, and nothing numbered past what the
     device itself sent (a forged jump is refused, not noted)."""
     ledger = flight.result.ledger
-    assert {e["source"] for e in ledger} >= {"rocket", "booster", "suit", "satellite"}, ledger
+    sources = {e["source"] for e in ledger}
+    assert sources >= {"rocket", "booster", "suit", "satellite"}, f"ledgers only of {sources}"
     for entry in ledger:
         assert entry["missing"] == 0, f"{entry}\n{flight.story()}"
         assert entry["last"] < 10**9, f"{entry}\n{flight.story()}"
@@ -158,7 +170,9 @@ def assert_no_loss_of_signal(flight: Flight, but: FaultRecord | None = None) -> 
             and alert["device"] == but.fault.device
             and during(but, alert["ts"])
         )
-        assert allowed, f"{alert}\n{flight.story()}"
+        when = flight.t(alert["ts"])
+        what = f"{alert['severity']} loss of signal of the {alert['device']} at {when}"
+        assert allowed, f"{what}: {alert['message']}\n{flight.story()}"
 
 
 def assert_noted(flight: Flight, name: str, text: str) -> None:
