@@ -73,8 +73,9 @@ DEFAULT_FOR: dict[FaultKind, float] = {
 (30 mission seconds); a flood gives up after this long, a forged ack watches for orders so
 long, a takeover holds the connection so long; other kinds take no time of their own."""
 
-INGEST_CLIENT_ID = "marsy-telemetry"
-"""The client id the telemetry ingest asked for before the broker bound ids to logins."""
+INGEST_CLIENT_ID = "telemetry"
+"""The telemetry ingest's client id: its login, now that the broker binds the two (it asked
+for ``marsy-telemetry`` before; ``client_id=`` asks for that one)."""
 
 
 class FaultPlanError(ValueError):
