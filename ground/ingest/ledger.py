@@ -6,9 +6,10 @@ gap. The ledger is kept as ranges per (mission, source) and saved to SQLite befo
 corresponding messages are acknowledged, so an ingest restart neither forgets what it stored nor
 reports a gap that is not there.
 
-A source cannot make the ledger claim more than it plausibly sent: its first number in a mission
-is taken as is, and from then on a number more than ``window`` beyond the highest (or below the
-lowest) already accepted is refused by :meth:`Ledger.admit`, before anything is stored. The
+A source cannot make the ledger claim more than it plausibly sent: every source numbers each
+mission's stream from 0, so a number more than ``window`` beyond the highest already accepted (or
+beyond 0, for the first) is refused by :meth:`Ledger.admit`, before anything is stored: a wild
+first number cannot lock the source's real ones out. The
 window is checked on admission, not on storage, so two wild numbers in flight together cannot
 both pass as "the first".
 """
@@ -83,7 +84,8 @@ class Ledger:
             bounds = self._bounds.get(key)
             if bounds is None:
                 ranges = self._ranges.get(key)
-                bounds = [ranges[0][0], ranges[-1][1]] if ranges else [seq, seq]
+                # numbering starts at 0 each mission: the first number is held to that too
+                bounds = [0, ranges[-1][1] if ranges else 0]
                 self._bounds[key] = bounds
             lo, hi = bounds
             if seq > hi + self.window:
