@@ -71,7 +71,8 @@ if TYPE_CHECKING:
     "--broker-passwords",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
-    help="JSON or TOML table of MarsY user = password for --broker.",
+    help="JSON or TOML table of MarsY role = password for --broker (each process signs in "
+    "as its own login).",
 )
 @click.option(
     "--influx",

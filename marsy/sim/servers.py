@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from marsy.brokerconf import all_users
 from marsy.local import LocalInfluxd, LocalMosquitto, installed
 from marsy.local.process import LocalServer
+from marsy.logins import login_password, role_of
 from marsy.settings import InfluxSettings, MqttSettings
 
 SERVERS_FILE = "servers.json"
@@ -49,8 +50,11 @@ class Store(Protocol):
 class ExternalBroker:
     """A broker that already runs (``--broker mqtt://[user:password@]host:port``).
 
-    Each MarsY user signs in with its password from ``passwords`` (a deployment's credentials);
-    without one, with the user and password of the URL (a development broker with one login).
+    Each MarsY login signs in with its own password: its role's from ``passwords`` (a
+    deployment's credentials, or the URL's login for that one role), a second connection's
+    derived from its role's (:func:`marsy.logins.login_password`). There is no shared login:
+    the broker binds each client id to its login, so processes sharing one would take each
+    other's sessions.
     """
 
     url: str
@@ -69,19 +73,23 @@ class ExternalBroker:
         )
 
     def settings_for(self, user: str, **overrides: object) -> MqttSettings:
-        if user in self.passwords:
-            username, password = user, self.passwords[user]
-        elif self._login[0]:
-            username, password = self._login
+        role = role_of(user).value
+        known = {**self.passwords}
+        if self._login[0]:
+            known.setdefault(self._login[0], self._login[1])
+        if user in known:
+            password = known[user]
+        elif role in known:
+            password = login_password(known[role], user)
         else:
             raise ValueError(
-                f"no password for MQTT user {user!r}: give --broker-passwords, or a login in "
-                "the --broker URL"
+                f"no password for MQTT login {user!r}: give --broker-passwords with one password "
+                "per MarsY role (each process signs in as its own login)"
             )
         fields: dict[str, object] = {
             "host": self.host,
             "port": self.port,
-            "username": username,
+            "username": user,
             "password": password,
             "topic_root": self.topic_root,
         }

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from marsy.cli.main import cli
+from marsy.logins import PAYLOAD_RECORDER, login_password
 from marsy.sim.chaos import BROKER, TARGETS, schedule
 from marsy.sim.servers import ExternalBroker, ExternalStore, read_passwords
 
@@ -18,15 +19,25 @@ def test_an_external_broker_signs_each_user_in_with_its_own_password() -> None:
     rocket = broker.settings_for("rocket")
     assert (rocket.host, rocket.port, rocket.username) == ("broker.lan", 1884, "rocket")
     assert rocket.password is not None and rocket.password.get_secret_value() == "r0ck"
-    with pytest.raises(ValueError, match="no password for MQTT user 'suit'"):
+    with pytest.raises(ValueError, match="no password for MQTT login 'suit'"):
         broker.settings_for("suit")
 
 
-def test_an_external_broker_url_login_serves_every_user() -> None:
-    broker = ExternalBroker("mqtt://dev:s%40cret@127.0.0.1")
-    suit = broker.settings_for("suit")
-    assert (suit.port, suit.username) == (1883, "dev")
-    assert suit.password is not None and suit.password.get_secret_value() == "s@cret"
+def test_a_second_connection_signs_in_as_its_own_login_with_a_derived_password() -> None:
+    broker = ExternalBroker("mqtt://broker.lan:1884", {"payload": "p4y"})
+    recorder = broker.settings_for(PAYLOAD_RECORDER)
+    assert recorder.username == PAYLOAD_RECORDER, "the login is the client id: never shared"
+    assert recorder.password is not None
+    assert recorder.password.get_secret_value() == login_password("p4y", PAYLOAD_RECORDER)
+
+
+def test_the_url_login_is_one_role_never_a_login_for_everyone() -> None:
+    broker = ExternalBroker("mqtt://observer:s%40cret@127.0.0.1")
+    observer = broker.settings_for("observer")
+    assert (observer.port, observer.username) == (1883, "observer")
+    assert observer.password is not None and observer.password.get_secret_value() == "s@cret"
+    with pytest.raises(ValueError, match="one password per MarsY role"):
+        broker.settings_for("suit")
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:1883", "mqtt://", "127.0.0.1:1883"])
