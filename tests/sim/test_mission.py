@@ -100,14 +100,16 @@ def test_nominal_then_explosion_in_a_row_on_running_servers(
     # the second vehicle's telemetry is its own: no point of the first mission under its id
     assert not any(e["mission_id"] == nominal.mission_id for e in explosion.ledger)
 
-    # replayed through the bus, the calculator sees the loss of the rocket again
+    # replayed through the bus, the calculator finds the rocket's red alerts again; live there
+    # was no loss of signal: the rocket reported its own end, it never fell silent
     again = replay(
         explosion.mission_id, run, speed=50, say=lines.append, influx_url=f"http://{login}"
     )
-    lost = ("rocket", "loss_of_signal", "none", "red")
     assert again.published > 1000
-    assert again.live[lost] == 1, again.live
-    assert again.replayed[lost] == 1, again.replayed
+    red = {key for key in again.live if key[0] == "rocket" and key[3] == "red"}
+    assert red, again.live
+    assert all(again.replayed[key] >= 1 for key in red), (again.live, again.replayed)
+    assert not any(key[1] == "loss_of_signal" for key in again.live), again.live
 
 
 def test_chaos_mission_completes_without_losing_a_point(tmp_path: Path) -> None:
