@@ -303,6 +303,8 @@ def main() -> None:
     print(f"rocket at {RATE_HZ:g} Hz for {seconds:g} s through the flight ingest:")
     print(describe("no flood", base))
     print(describe(f"{count:,} junk from {args.flooder}", flooded))
+    if base.lost or flooded.lost:
+        raise SystemExit("rocket samples acknowledged and not stored: the ingest lost data")
 
 
 if __name__ == "__main__":
