@@ -51,6 +51,12 @@ from marsy.protocol.parameters import (
     parameter,
     parameters_of,
 )
+from marsy.protocol.prerequisites import (
+    EVENT_PREREQUISITES,
+    believable,
+    prerequisites_of,
+    unmet,
+)
 from marsy.protocol.reporters import (
     EVENT_REPORTERS,
     RETIRED_PHASES,
@@ -62,6 +68,7 @@ from marsy.protocol.topics import RETAINED, Channel, Topics
 
 __all__ = [
     "BY_DEVICE",
+    "EVENT_PREREQUISITES",
     "EVENT_REPORTERS",
     "MESSAGE_TYPES",
     "PARAMETERS",
@@ -100,6 +107,7 @@ __all__ = [
     "Topics",
     "ValueType",
     "WebcastLine",
+    "believable",
     "build",
     "check_origin",
     "decode_as",
@@ -111,4 +119,6 @@ __all__ = [
     "measurement",
     "parameter",
     "parameters_of",
+    "prerequisites_of",
+    "unmet",
 ]
