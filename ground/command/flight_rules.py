@@ -24,7 +24,16 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import combinations
 
-from marsy.protocol import Alert, AlertRule, Device, EventType, Service, Severity, may_report
+from marsy.protocol import (
+    Alert,
+    AlertRule,
+    Device,
+    EventType,
+    Service,
+    Severity,
+    believable,
+    may_report,
+)
 
 
 class FlightAction(StrEnum):
@@ -49,7 +58,8 @@ class FlightAction(StrEnum):
 
 @dataclass(frozen=True)
 class Sighting:
-    """A vehicle event, believed: it came from a device that may report it."""
+    """A vehicle event, believed: it came from a device that may report it, after the events it
+    follows."""
 
     event: EventType
     reporter: Device
@@ -70,10 +80,16 @@ class Seen:
     alerts: Mapping[AlertKey, Alert] = field(default_factory=dict)
 
     def with_event(self, sighting: Sighting) -> Seen:
-        """Also ``sighting``, if its reporter owns the event (anything else is no evidence)."""
-        if sighting.event in self.events or not may_report(sighting.reporter, sighting.event):
+        """Also ``sighting``, if its reporter owns the event and the events it follows were
+        seen (anything else is no evidence)."""
+        event = sighting.event
+        if (
+            event in self.events
+            or not may_report(sighting.reporter, event)
+            or not believable(event, self.events.keys())
+        ):
             return self
-        return replace(self, events={**self.events, sighting.event: sighting})
+        return replace(self, events={**self.events, event: sighting})
 
     def with_alert(self, alert: Alert) -> Seen:
         """The latest word on the alert's check: raised (or changed severity), or cleared."""
@@ -308,5 +324,6 @@ def rule_for_alert(rules: Sequence[FlightRule], alert: Alert) -> FlightRule:
 
 
 def rule_for_event(rules: Sequence[FlightRule], sighting: Sighting) -> FlightRule:
-    """The rule that covers one believed vehicle event on its own."""
-    return decide(rules, Seen().with_event(sighting)).rule
+    """The rule that covers one believed vehicle event on its own (its order was judged when
+    it was believed)."""
+    return decide(rules, Seen(events={sighting.event: sighting})).rule

@@ -1,9 +1,12 @@
 """Following the flight: record what concerns the mission, believe each vehicle event only from
-its owner, move the mission along on the vehicles' own milestones, and act by the flight rules.
+its owner and in its order, move the mission along on the vehicles' own milestones, and act by
+the flight rules.
 
 Every message of the current mission goes into the mission log. A vehicle event counts only
-from the device that owns it (:data:`marsy.protocol.EVENT_REPORTERS`): from another vehicle it
-is recorded as refused and never acted on; from a ground service (Staging's echo of an acked
+from the device that owns it (:data:`marsy.protocol.EVENT_REPORTERS`) and once the events it
+follows were believed (:data:`marsy.protocol.EVENT_PREREQUISITES`): from another vehicle, or
+before its steps (the satellite saying it is free while the stages are still together), it is
+recorded as refused and never acted on; from a ground service (Staging's echo of an acked
 separation) it is the ground's account, recorded, not evidence. After each event and alert the
 flight rules (:mod:`ground.command.flight_rules`) read what was seen; a hold is announced and
 lifted with its trigger, an abort is decided once and its orders sent
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from ground.command.flight_rules import (
@@ -47,6 +50,7 @@ from marsy.protocol import (
     WebcastLine,
     is_vehicle,
     may_report,
+    unmet,
 )
 
 logger = logging.getLogger(__name__)
@@ -64,6 +68,18 @@ PHASE_AFTER: dict[EventType, FlightPhase] = {
 }
 """The mission's phase after each vehicle event (believed from its owner only)."""
 BOOSTER_DOWN = frozenset({EventType.BOOSTER_LANDED, EventType.BOOSTER_LOST})
+
+
+def refusal(source: str, event: EventType, believed: Collection[EventType]) -> str | None:
+    """Why a vehicle's ``event`` is not believed, or ``None`` when it is: the event is another
+    device's, or it comes before the steps it follows (``believed``: this mission's so far)."""
+    if not may_report(source, event):
+        owners = " or ".join(str(d) for d in sorted(EVENT_REPORTERS.get(event, ()))) or "ground"
+        return f"{event} is the {owners}'s to report, not the {source}'s"
+    missing = unmet(event, believed)
+    if missing:
+        return f"{event} before {' and '.join(missing)}: out of order"
+    return None
 
 
 class FlightFollower:
@@ -144,10 +160,11 @@ class FlightFollower:
 
     def _on_event(self, picture: Picture, event: MissionEvent) -> None:
         source, kind = event.source, event.event
-        if is_vehicle(source) and not may_report(source, kind):
-            owners = " or ".join(str(d) for d in sorted(EVENT_REPORTERS.get(kind, ()))) or "ground"
-            why = f"{kind} is the {owners}'s to report, not the {source}'s"
-            logger.warning("mission %s: refused %s from the %s", picture.mission_id, kind, source)
+        why = refusal(source, kind, picture.seen.events.keys()) if is_vehicle(source) else None
+        if why is not None:
+            logger.warning(
+                "mission %s: refused %s from the %s: %s", picture.mission_id, kind, source, why
+            )
             refused = {"event": kind, "detail": event.detail, "why": why}
             text = f"{kind} from the {source}"
             self._write(picture, Kind.REFUSED, source, text, refused, event.ts)

@@ -38,8 +38,8 @@ class Kind(StrEnum):
     DECISION = "decision"
     EVENT = "event"
     REFUSED = "refused"
-    """A message acted on by nobody: an event from a device that does not own it, an ack from
-    a device the command was not sent to."""
+    """A message acted on by nobody: an event from a device that does not own it or before the
+    events it follows, an ack from a device the command was not sent to."""
     ALERT = "alert"
     ORDER = "order"
     """One of Command's own device orders, written with its command id before it is sent."""

@@ -99,6 +99,25 @@ def test_the_suits_ejection_is_a_crew_abort_without_destruct() -> None:
     assert verdict(said(EventType.EJECTION, Device.ROCKET)) == (FlightAction.NOTE, "FR-0")
 
 
+def test_an_event_before_the_steps_it_follows_is_not_seen() -> None:
+    early = seen(
+        said(EventType.LIFTOFF, Device.ROCKET), said(EventType.PAYLOAD_DETACHED, Device.SATELLITE)
+    )
+    assert set(early.events) == {EventType.LIFTOFF}
+    in_order = seen(
+        said(EventType.STAGE_SEPARATION, Device.ROCKET),
+        said(EventType.CAPSULE_LANDED, Device.SUIT),
+        said(EventType.SECO, Device.ROCKET),
+        said(EventType.PAYLOAD_DETACHED, Device.SATELLITE, at=2.0),
+    )
+    assert set(in_order.events) == {
+        EventType.STAGE_SEPARATION,
+        EventType.SECO,
+        EventType.PAYLOAD_DETACHED,
+    }, "the capsule landed before any ejection: not seen"
+    assert in_order.events[EventType.PAYLOAD_DETACHED].ts == T0 + 2.0
+
+
 def test_milestones_call_for_nothing() -> None:
     assert verdict(
         said(EventType.LIFTOFF, Device.ROCKET),

@@ -156,12 +156,11 @@ def test_a_forged_completion_is_refused_and_the_rockets_own_abort_still_terminat
     command = ground["command"]
     mid = launch(ground)
 
-    vehicles.satellite.say(mid, EventType.PAYLOAD_DETACHED)
     vehicles.satellite.say(mid, EventType.BOOSTER_LOST, "forged by the satellite's login")
     vehicles.booster.say(mid, EventType.PAYLOAD_DETACHED, "forged by the booster's login")
     logged(command, mid, "refused", "booster_lost from the satellite")
     logged(command, mid, "refused", "payload_detached from the booster")
-    assert mission(command, mid)["state"] == "flying", "not complete without the booster's word"
+    assert mission(command, mid)["state"] == "flying", "nothing forged completes it"
 
     vehicles.rocket.say(mid, EventType.ABORT, "engine_failure: first-stage thrust lost")
     decision = logged(command, mid, "decision", "abort: go, flight_termination by FR-1")
@@ -183,6 +182,37 @@ def test_a_forged_completion_is_refused_and_the_rockets_own_abort_still_terminat
     vehicles.suit.say(mid, EventType.CAPSULE_LANDED)
     wait_for(lambda: mission(command, mid)["state"] == "aborted", 10, "the mission aborted")
     assert len(aborts(command, mid)) == 1
+
+
+def test_a_release_before_staging_is_refused_and_the_real_one_later_completes(
+    ground: dict[str, Service], vehicles: Vehicles
+) -> None:
+    """The satellite's own login says it is free at T+40: its word, but out of order."""
+    command = ground["command"]
+    mid = launch(ground)
+    vehicles.rocket.say(mid, EventType.LIFTOFF)
+    vehicles.satellite.say(mid, EventType.PAYLOAD_DETACHED, "said at T+40 by a stolen login")
+    early = logged(command, mid, "refused", "payload_detached from the satellite")
+    assert early["data"]["why"] == (
+        "payload_detached before stage_separation and seco: out of order"
+    )
+
+    vehicles.rocket.say(mid, EventType.STAGE_SEPARATION)
+    vehicles.booster.say(mid, EventType.BOOSTER_LANDED)
+    vehicles.rocket.say(mid, EventType.SECO)
+    logged(command, mid, "event", "seco")  # handled after the landing: Command has judged it
+    assert mission(command, mid)["state"] == "flying", "the booster is down, the payload aboard"
+    assert mission(command, mid)["phase"] == "upper_stage"
+
+    vehicles.rocket.say(mid, EventType.ORBIT)
+    vehicles.satellite.say(mid, EventType.PAYLOAD_DETACHED, "satellite released at 205 km")
+    wait_for(lambda: mission(command, mid)["state"] == "complete", 10, "the mission complete")
+    released = [
+        e for e in timeline(command, mid) if (e["kind"], e["text"]) == ("event", "payload_detached")
+    ]
+    assert [e["data"]["detail"] for e in released] == ["satellite released at 205 km"]
+    assert [e["kind"] for e in timeline(command, mid)].count("refused") == 1
+    assert aborts(command, mid) == []
 
 
 def test_two_independent_red_limits_terminate_under_ids_that_survive_a_restart(

@@ -32,19 +32,28 @@ def alert_data(rule: AlertRule, *, cleared: bool = False, parameter: str | None 
     return {**alert.model_dump(mode="json"), "flight_rule": "FR-4", "action": "hold"}
 
 
-def test_events_are_believed_from_their_owners_only() -> None:
+def test_events_are_believed_from_their_owners_only_and_in_order() -> None:
     picture = Picture.from_log(
         "M1",
         [
-            entry(Kind.EVENT, "satellite", "payload_detached", detail="free"),
+            entry(Kind.EVENT, "satellite", "payload_detached", detail="early"),  # even if logged
+            entry(Kind.EVENT, "rocket", "liftoff"),
             entry(Kind.REFUSED, "satellite", "booster_lost from the satellite"),
             entry(Kind.EVENT, "satellite", "booster_lost"),  # even if logged as an event
             entry(Kind.EVENT, "staging", "stage_separation"),
-            entry(Kind.EVENT, "rocket", "liftoff"),
+            entry(Kind.EVENT, "rocket", "stage_separation"),
+            entry(Kind.EVENT, "rocket", "seco"),
+            entry(Kind.EVENT, "satellite", "payload_detached", detail="free"),
         ],
     )
-    assert set(picture.seen.events) == {EventType.PAYLOAD_DETACHED, EventType.LIFTOFF}
-    assert picture.seen.events[EventType.PAYLOAD_DETACHED].reporter is Device.SATELLITE
+    assert set(picture.seen.events) == {
+        EventType.LIFTOFF,
+        EventType.STAGE_SEPARATION,
+        EventType.SECO,
+        EventType.PAYLOAD_DETACHED,
+    }
+    released = picture.seen.events[EventType.PAYLOAD_DETACHED]
+    assert (released.reporter, released.detail) == (Device.SATELLITE, "free")
 
 
 def test_alerts_decisions_and_orders_come_back_after_a_restart() -> None:
