@@ -4,12 +4,14 @@ The current mission is the one on the retained mission status (Command publishes
 service that starts mid-flight, or restarts, learns at once which mission it steers. Rocket
 telemetry of any other mission (an agent still on ``standby``, a previous flight) is ignored.
 The latest known value of each parameter is kept, so a sample missing a reading (a sensor
-dropout) does not hide the last good one.
+dropout) does not hide the last good one. A milestone is taken only from the vehicle that owns
+it and after the milestones it follows (:data:`marsy.protocol.EVENT_PREREQUISITES`): the
+satellite saying it is free before the stages are apart does not make the detach "done".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
@@ -22,6 +24,7 @@ from marsy.protocol import (
     MissionEvent,
     MissionState,
     MissionStatus,
+    believable,
     may_report,
 )
 
@@ -48,7 +51,8 @@ class FlightView:
     state: MissionState | None = None
     rocket: RocketSample | None = None
     milestones: dict[EventType, float] = field(default_factory=dict)
-    """Vehicle events of the current mission the service depends on, with their time."""
+    """Vehicle events of the current mission the service depends on (and those they follow),
+    with their time."""
 
     @property
     def active(self) -> bool:
@@ -84,12 +88,23 @@ class FlightView:
         )
         return True
 
-    def on_milestone(self, event: EventType, at: float) -> None:
+    def on_milestone(self, event: EventType, at: float) -> bool:
+        """Take a milestone of the current mission; ``False`` (not taken) when it comes before
+        the milestones it follows."""
+        if not believable(event, self.milestones.keys()):
+            return False
         self.milestones.setdefault(event, at)
+        return True
 
 
-def vehicle_event(message: MissionEvent, watched: frozenset[EventType]) -> bool:
+def vehicle_event(
+    message: MissionEvent, watched: frozenset[EventType], believed: Collection[EventType]
+) -> bool:
     """An event a step depends on, reported by the vehicle that owns it (not a ground service's
-    echo, nor another device: only the rocket saying it separated proves the stages are
-    apart)."""
-    return message.event in watched and may_report(message.source, message.event)
+    echo, nor another device: only the rocket saying it separated proves the stages are apart),
+    after the events it follows (``believed``: the milestones of its mission so far)."""
+    return (
+        message.event in watched
+        and may_report(message.source, message.event)
+        and believable(message.event, believed)
+    )

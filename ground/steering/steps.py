@@ -29,6 +29,9 @@ from marsy.protocol import (
     MissionEvent,
     MissionState,
     MissionStatus,
+    may_report,
+    prerequisites_of,
+    unmet,
 )
 
 logger = logging.getLogger(__name__)
@@ -108,15 +111,17 @@ class Steps:
         retry_after: float = 10.0,
         max_attempts: int = 3,
     ) -> None:
-        """``watched``: the vehicle events the rules depend on; ``figures``: the rocket
-        parameters shown in the status. A refused step is placed again by the rules at most
-        ``max_attempts`` times in all, ``retry_after`` mission seconds after the refusal (time
-        enough for the vehicle's own event to show it had happened after all)."""
+        """``watched``: the vehicle events the rules depend on (the events they follow are kept
+        too, to judge their order); ``figures``: the rocket parameters shown in the status. A
+        refused step is placed again by the rules at most ``max_attempts`` times in all,
+        ``retry_after`` mission seconds after the refusal (time enough for the vehicle's own
+        event to show it had happened after all)."""
         self.source = source
         self.store = store
         self.rules = rules
         self.clock = clock
         self.watched = watched
+        self.followed = watched | prerequisites_of(watched)
         self.figures = figures
         self.retry_after = retry_after
         self.max_attempts = max_attempts
@@ -140,14 +145,30 @@ class Steps:
                     self._load(message.mission_id)
             elif isinstance(message, DeviceTelemetry):
                 self._view.on_rocket(message)
-            elif isinstance(message, MissionEvent) and vehicle_event(message, self.watched):
-                # Kept for any mission: its status may come after the event on another topic.
-                new = self.store.note(
-                    message.mission_id, message.event, message.source, message.ts, message.detail
+            elif isinstance(message, MissionEvent) and message.event in self.followed:
+                return self._milestone(message)
+        return []
+
+    def _milestone(self, message: MissionEvent) -> list[EventType]:
+        mission_id, event = message.mission_id, message.event
+        current = mission_id == self._view.mission_id
+        believed = self._view.milestones if current else self.store.milestones(mission_id)
+        if not vehicle_event(message, self.followed, believed):
+            missing = unmet(event, believed.keys())
+            if missing and may_report(message.source, event):
+                logger.warning(
+                    "%s: %s from the %s before %s, not taken",
+                    self.source,
+                    event,
+                    message.source,
+                    " and ".join(missing),
                 )
-                if message.mission_id == self._view.mission_id:
-                    self._view.on_milestone(message.event, message.ts)
-                    return [message.event] if new else []
+            return []
+        # Kept for any mission: its status may come after the event on another topic.
+        new = self.store.note(mission_id, event, message.source, message.ts, message.detail)
+        if current:
+            self._view.on_milestone(event, message.ts)
+            return [event] if new and event in self.watched else []
         return []
 
     def _load(self, mission_id: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ground.payload import rules as payload
 from ground.staging.rules import SEPARATE, WATCHED, StagingCriteria, manual_separation, propose
 from ground.steering.flight import FlightView
 from ground.steering.steps import OutOfOrder, Proposal, Steps
@@ -172,6 +173,41 @@ def test_the_rockets_own_event_is_kept_and_a_services_echo_is_not(
     restarted.observe(rocket("M1", FlightPhase.COAST, 125.0, fuel_stage1=0.0))
     assert restarted.due().placed == [], "0 % after the separation is no reason to separate"
     reopened.close()
+
+
+def test_a_release_before_the_separation_is_not_a_milestone_and_the_detach_still_comes(
+    tmp_path: Path, clock: Clock
+) -> None:
+    store = OrderStore(tmp_path / "orders.db")
+    criteria = payload.DetachCriteria()
+    steps = Steps(
+        "payload",
+        store,
+        lambda view, orders: payload.propose(view, orders, criteria),
+        clock.clock,
+        watched=payload.WATCHED,
+    )
+    steps.observe(status("M1"))
+    steps.observe(event("M1", EventType.LIFTOFF, at=0.0))
+    early = event("M1", EventType.PAYLOAD_DETACHED, source="satellite", at=40.0)
+    assert steps.observe(early) == [], "the satellite is not free before the stages are apart"
+    assert steps.observe(event("M1", EventType.STAGE_SEPARATION)) == [EventType.STAGE_SEPARATION]
+    assert steps.observe(early) == [], "nor before the upper stage's cut-off"
+    assert steps.observe(event("M1", EventType.SECO, at=450.0)) == [], "followed, not watched"
+    assert steps.status().milestones == {
+        EventType.STAGE_SEPARATION: T0 + 120.0,
+        EventType.SECO: T0 + 450.0,
+    }
+
+    orbit = {"apoapsis": 205_400.0, "periapsis": 196_200.0, "altitude": 199_900.0}
+    steps.observe(rocket("M1", FlightPhase.ORBIT, 460.0, **orbit))
+    (order,) = steps.due().placed
+    assert order.step == payload.DETACH, "the detach is still due: the early word changed nothing"
+    steps.settle(order, ack("M1", order.command_id, CommandAction.DETACH))
+    real = event("M1", EventType.PAYLOAD_DETACHED, source="satellite", at=470.0)
+    assert steps.observe(real) == [EventType.PAYLOAD_DETACHED]
+    assert store.milestones("M1")[EventType.PAYLOAD_DETACHED] == T0 + 470.0
+    store.close()
 
 
 def test_wait_returns_the_order_once_answered(store: OrderStore, clock: Clock) -> None:
