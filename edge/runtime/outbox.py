@@ -2,9 +2,14 @@
 
 Every message an agent publishes goes through here first, so what is queued survives a crash,
 a reboot or a broker outage (paho buffers offline publishes in memory only). The forwarder reads
-in order and deletes a message only after the broker's PUBACK; a crash in between re-sends it,
-and the receiver's de-duplication makes that harmless. When the bound is hit the oldest messages
-are dropped, counted and reported. The sequence counters live in the same database and are
+in order; a crash before the broker's PUBACK re-sends a message, and the receiver's
+de-duplication makes that harmless. A PUBACK does not end a message's stay either: Mosquitto
+acknowledges a QoS-1 publish before it saves it, so a message the broker acknowledged is *kept*
+(stamped with the time of its PUBACK) until the forwarder has seen the broker alive long enough
+to have saved it, and published again after every reconnect meanwhile (:meth:`kept`,
+:meth:`forget_acknowledged`; retained messages are the latest state, never replayed, so they go
+at their PUBACK). When the bound is hit, kept messages go first, then the oldest unsent ones,
+which are counted and reported as dropped. The sequence counters live in the same database and are
 advanced in the same transaction as the insert, so sequence numbers never repeat after a crash.
 There is one counter per mission and stream: each mission's telemetry is numbered from 0 (the
 samples taken on ``standby`` before it have numbers of their own), so a receiver's "sent" is
@@ -33,6 +38,13 @@ class Queued:
     retain: bool
 
 
+_COLUMNS = "id, topic, payload, retain"
+
+
+def _queued(row: tuple[int, str, bytes, int]) -> Queued:
+    return Queued(row[0], row[1], bytes(row[2]), bool(row[3]))
+
+
 class Outbox:
     """A FIFO of (topic, payload, retain) on disk, at most ``capacity`` messages long."""
 
@@ -51,7 +63,8 @@ class Outbox:
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 topic TEXT NOT NULL,
                 payload BLOB NOT NULL,
-                retain INTEGER NOT NULL
+                retain INTEGER NOT NULL,
+                acked REAL
             );
             CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,6 +76,13 @@ class Outbox:
             );
             INSERT OR IGNORE INTO counters VALUES ('dropped', 0);
             """
+        )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
+        if "acked" not in columns:  # an outbox written before messages were kept after PUBACK
+            self._db.execute("ALTER TABLE outbox ADD COLUMN acked REAL")
+        # NULL: not acknowledged yet (to send); a time: acknowledged then, kept for a replay.
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS outbox_kept ON outbox (id) WHERE acked IS NOT NULL"
         )
         self._lock = threading.Lock()
         self._ready = threading.Condition(self._lock)
@@ -138,8 +158,18 @@ class Outbox:
             self._ready.notify_all()
 
     def _trim(self) -> None:
-        (depth,) = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()
-        excess = depth - self.capacity
+        (total,) = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()
+        excess = total - self.capacity
+        if excess <= 0:
+            return
+        # A kept message already reached the broker once: losing its replay costs less than
+        # losing a message never sent, so kept ones make room first, uncounted.
+        self._db.execute(
+            "DELETE FROM outbox WHERE id IN "
+            "(SELECT id FROM outbox WHERE acked IS NOT NULL ORDER BY id LIMIT ?)",
+            (excess,),
+        )
+        excess -= self._db.execute("SELECT changes()").fetchone()[0]
         if excess > 0:
             self._db.execute(
                 "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)",
@@ -150,23 +180,61 @@ class Outbox:
             )
 
     def peek(self, limit: int, timeout: float | None = None, after: int = 0) -> list[Queued]:
-        """The oldest ``limit`` messages with an id above ``after``, waiting up to ``timeout`` s
-        for one to arrive."""
+        """The oldest ``limit`` messages not acknowledged yet with an id above ``after``,
+        waiting up to ``timeout`` s for one to arrive."""
         with self._lock:
             rows = self._select(limit, after)
             if not rows and timeout:
                 self._ready.wait(timeout)
                 rows = self._select(limit, after)
-        return [Queued(row[0], row[1], bytes(row[2]), bool(row[3])) for row in rows]
+        return [_queued(row) for row in rows]
 
     def _select(self, limit: int, after: int) -> list[tuple[int, str, bytes, int]]:
         return self._db.execute(
-            "SELECT id, topic, payload, retain FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+            f"SELECT {_COLUMNS} FROM outbox WHERE id > ? AND acked IS NULL ORDER BY id LIMIT ?",
             (after, limit),
         ).fetchall()
 
+    def kept(self, limit: int, after: int = 0) -> list[Queued]:
+        """The oldest ``limit`` acknowledged messages still kept, with an id above ``after``:
+        what to publish again after a reconnect, in their original order."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM outbox WHERE id > ? AND acked IS NOT NULL "
+                "ORDER BY id LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return [_queued(row) for row in rows]
+
+    def acknowledge(self, ids: Iterable[int], at: float) -> None:
+        """Record the broker's PUBACK of messages at time ``at``: kept until
+        :meth:`forget_acknowledged` is told the broker has saved them; retained ones (the
+        latest state, never replayed over a newer one) are forgotten now."""
+        params = [(at, i) for i in ids]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "UPDATE outbox SET acked = ? WHERE id = ? AND retain = 0", params
+                )
+                self._db.executemany(
+                    "DELETE FROM outbox WHERE id = ? AND retain != 0", [(i,) for _, i in params]
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def forget_acknowledged(self, before: float) -> int:
+        """Drop kept messages acknowledged before ``before``; how many went."""
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM outbox WHERE acked IS NOT NULL AND acked < ?", (before,)
+            )
+            return cursor.rowcount
+
     def remove(self, ids: Iterable[int]) -> None:
-        """Forget messages the broker acknowledged."""
+        """Forget messages for good (ones the broker refused)."""
         with self._lock:
             self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
 
@@ -181,8 +249,16 @@ class Outbox:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
     def depth(self) -> int:
+        """Messages waiting for the broker's PUBACK (kept ones not counted)."""
         with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+            row = self._db.execute("SELECT COUNT(*) FROM outbox WHERE acked IS NULL").fetchone()
+            return int(row[0])
+
+    def kept_count(self) -> int:
+        """Acknowledged messages kept for a replay."""
+        with self._lock:
+            row = self._db.execute("SELECT COUNT(*) FROM outbox WHERE acked IS NOT NULL").fetchone()
+            return int(row[0])
 
     def dropped(self) -> int:
         with self._lock:

@@ -92,3 +92,78 @@ def test_peek_waits_for_a_message(tmp_path: Path) -> None:
     timer.start()
     assert [q.payload for q in box.peek(1, timeout=5)] == [b"0"]
     timer.join()
+
+
+# --- kept after the PUBACK: the replay window --------------------------------------------------
+
+
+def test_an_acknowledged_message_is_kept_for_a_replay_not_sent_again(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "out.db")
+    box.append("telemetry", numbered("t", 4), mission="M1")
+    first = box.peek(10)
+    box.acknowledge([q.id for q in first[:3]], at=100.0)
+    assert [q.payload for q in box.peek(10)] == [b"3"], "only the unacknowledged is to send"
+    assert box.depth() == 1
+    assert [q.payload for q in box.kept(10)] == [b"0", b"1", b"2"]
+    assert [q.payload for q in box.kept(10, after=first[0].id)] == [b"1", b"2"]
+    assert box.kept_count() == 3
+
+
+def test_kept_messages_are_forgotten_by_the_time_of_their_puback(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "out.db")
+    box.append("telemetry", numbered("t", 3), mission="M1")
+    ids = [q.id for q in box.peek(10)]
+    box.acknowledge(ids[:1], at=10.0)
+    box.acknowledge(ids[1:], at=20.0)
+    assert box.forget_acknowledged(before=10.0) == 0, "strictly before"
+    assert box.forget_acknowledged(before=15.0) == 1
+    assert [q.payload for q in box.kept(10)] == [b"1", b"2"]
+    # acknowledged again (a replay's PUBACK), a message gets a new lease
+    box.acknowledge(ids[1:2], at=40.0)
+    assert box.forget_acknowledged(before=30.0) == 1
+    assert [q.payload for q in box.kept(10)] == [b"1"]
+
+
+def test_a_retained_message_is_not_kept(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "out.db")
+    box.append("status", lambda seq: [("s", b"latest", True), ("t", b"sample", False)], mission="M")
+    box.acknowledge([q.id for q in box.peek(10)], at=1.0)
+    assert [q.payload for q in box.kept(10)] == [b"sample"]
+    assert box.depth() == 0
+
+
+def test_the_bound_takes_kept_messages_first_and_counts_only_unsent_ones(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "out.db", capacity=5)
+    box.append("telemetry", numbered("t", 3), mission="M1")
+    box.acknowledge([q.id for q in box.peek(10)], at=1.0)
+    box.append("telemetry", numbered("t", 4), mission="M1")  # 7 rows: two kept ones go
+    assert [q.payload for q in box.kept(10)] == [b"2"]
+    assert [q.payload for q in box.peek(10)] == [b"3", b"4", b"5", b"6"]
+    assert box.dropped() == 0
+    box.append("telemetry", numbered("t", 2), mission="M1")  # the last kept, then one unsent
+    assert box.kept(10) == []
+    assert [q.payload for q in box.peek(10)] == [b"4", b"5", b"6", b"7", b"8"]
+    assert box.dropped() == 1
+
+
+def test_kept_messages_survive_a_restart_and_an_old_outbox_is_upgraded(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "out.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL,
+                             payload BLOB NOT NULL, retain INTEGER NOT NULL);
+        INSERT INTO outbox (topic, payload, retain) VALUES ('t', x'30', 0), ('t', x'31', 0);
+        """
+    )
+    old.commit()
+    old.close()
+    box = Outbox(path)
+    assert [q.payload for q in box.peek(10)] == [b"0", b"1"], "an old queue is still to send"
+    box.acknowledge([box.peek(1)[0].id], at=5.0)
+    box.close()
+    box = Outbox(path)
+    assert [q.payload for q in box.kept(10)] == [b"0"]
+    assert [q.payload for q in box.peek(10)] == [b"1"]
