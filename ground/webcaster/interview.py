@@ -5,6 +5,11 @@ questions. Each goes to the suit agent as a :class:`DeviceCommand`; the agent an
 :class:`CommandAck` whose ``reason`` is the astronaut's answer, built from their own flight data.
 Question and answer go out as webcast lines and into the transcript store.
 
+The trigger must be the vehicle's own word, after the steps it follows
+(:data:`marsy.protocol.EVENT_PREREQUISITES`): the satellite saying it is free before the stages
+are apart, a ground service's echo or another device's claim starts nothing. The steps believed
+are kept in the store, so a restarted webcaster still believes the release that follows them.
+
 Command ids are derived from the mission and the question's index, so resending a question
 (no ack yet, or after a restart) is answered from the suit's command journal, never asked twice.
 """
@@ -32,6 +37,9 @@ from marsy.protocol import (
     EventType,
     MissionEvent,
     WebcastLine,
+    may_report,
+    prerequisites_of,
+    unmet,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,6 +61,8 @@ QUESTIONS: Mapping[EventType, tuple[str, ...]] = {
 }
 TRIGGERS = frozenset(QUESTIONS)
 """Events after which the astronaut is interviewed (the first of them, once per mission)."""
+FOLLOWED = TRIGGERS | prerequisites_of(TRIGGERS)
+"""The vehicle events remembered: the triggers and the steps they follow."""
 
 
 def command_id(mission_id: str, index: int) -> str:
@@ -87,6 +97,8 @@ class InterviewStats:
     finished: int = 0
     skipped: int = 0
     """Triggers for a mission that already had its interview."""
+    refused: int = 0
+    """Triggers not believed: not the vehicle's own word, or before the steps they follow."""
     unanswered: int = 0
 
 
@@ -126,6 +138,8 @@ class Interviewer:
         Returns once the interview is recorded in the store, so the caller may then ack the
         event: a crash after that resumes the interview instead of forgetting it.
         """
+        if not self._believed(event):
+            return False
         questions = QUESTIONS.get(event.event)
         if questions is None:
             return False
@@ -139,6 +153,27 @@ class Interviewer:
             return False
         self.stats.started += 1
         self._spawn(transcript)
+        return True
+
+    def _believed(self, event: MissionEvent) -> bool:
+        """Whether ``event`` is a followed vehicle event to believe (and remember)."""
+        kind, source = event.event, event.source
+        if kind not in FOLLOWED:
+            return False
+        missing = unmet(kind, self.store.steps(event.mission_id))
+        if not may_report(source, kind) or missing:
+            if kind in TRIGGERS:
+                self.stats.refused += 1
+                why = f"before {' and '.join(missing)}" if missing else "not its owner's word"
+                logger.warning(
+                    "mission %s: %s from the %s not believed (%s)",
+                    event.mission_id,
+                    kind,
+                    source,
+                    why,
+                )
+            return False
+        self.store.note_step(event.mission_id, kind)
         return True
 
     def on_ack(self, ack: CommandAck) -> None:

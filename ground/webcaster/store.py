@@ -3,7 +3,9 @@
 An interview row is written before the triggering event is acknowledged on the bus, and it is
 the only thing that decides whether a mission is interviewed: a redelivered event, a second
 trigger (the capsule landing after the payload went) or a restart never starts a second one,
-and an interview cut short by a crash is resumed where it stopped.
+and an interview cut short by a crash is resumed where it stopped. The vehicle events believed
+so far (the steps a trigger must follow) are kept too, so a restart between the stage
+separation and the payload's release still believes the release.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ CREATE TABLE IF NOT EXISTS exchange (
     asked_at REAL NOT NULL,
     answered_at REAL,
     PRIMARY KEY (mission_id, idx)
+);
+CREATE TABLE IF NOT EXISTS step (
+    mission_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (mission_id, event)
 );
 """
 
@@ -169,6 +176,19 @@ class TranscriptStore:
                 for r in rows
             ),
         )
+
+    def note_step(self, mission_id: str, event: EventType) -> None:
+        """Remember that ``event`` of ``mission_id`` was believed."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO step VALUES (?, ?)", (mission_id, str(event)))
+
+    def steps(self, mission_id: str) -> frozenset[EventType]:
+        """The vehicle events of ``mission_id`` believed so far."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT event FROM step WHERE mission_id = ?", (mission_id,)
+            ).fetchall()
+        return frozenset(EventType(row[0]) for row in rows)
 
     def unfinished(self) -> list[Transcript]:
         """Interviews a previous run began and did not finish, oldest first."""

@@ -1,5 +1,6 @@
 """Fixtures for the webcaster: the service in-process on a real broker, a stand-in suit that
-answers interview commands over a real MQTT connection, and a reader of the event stream."""
+answers interview commands over a real MQTT connection, the vehicles' logins saying their
+events in flight order, and a reader of the event stream."""
 
 from __future__ import annotations
 
@@ -23,9 +24,11 @@ from marsy.protocol import (
     CommandAck,
     Device,
     DeviceCommand,
+    EventType,
     decode_message,
 )
 from marsy.settings import GroundSettings
+from tests.ground.webcaster.messages import event
 from tests.waiting import wait_for
 
 MakeWebcaster = Callable[..., Webcaster]
@@ -121,6 +124,39 @@ def fake_suit(
     yield make
     for suit in suits:
         suit.close()
+
+
+class Vehicles:
+    """Each vehicle's own login, saying its events in its own name on its own topic (each
+    publish acknowledged by the broker before the next: the webcaster hears them in order)."""
+
+    def __init__(self, broker: LocalMosquitto, bus_factory: Callable[..., MqttBus]) -> None:
+        self.buses = {device: bus_factory(broker, str(device)) for device in Device}
+        for bus in self.buses.values():
+            bus.start()
+
+    def say(
+        self, device: Device, kind: EventType, mission: str = "m1", ts: float | None = None
+    ) -> None:
+        message = event(kind, mission, ts, source=str(device), device=device)
+        self.buses[device].publish_message(message).wait()
+
+    def release(self, mission: str = "m1", ts: float | None = None) -> None:
+        """The payload's release as a flight says it: the stages apart, the upper stage's
+        cut-off, then the satellite free."""
+        self.say(Device.ROCKET, EventType.STAGE_SEPARATION, mission, ts)
+        self.say(Device.ROCKET, EventType.SECO, mission, ts)
+        self.say(Device.SATELLITE, EventType.PAYLOAD_DETACHED, mission, ts)
+
+    def splash_down(self, mission: str = "m1") -> None:
+        """The capsule's return after an abort: ejected, then landed."""
+        self.say(Device.SUIT, EventType.EJECTION, mission)
+        self.say(Device.SUIT, EventType.CAPSULE_LANDED, mission)
+
+
+@pytest.fixture
+def vehicles(broker: LocalMosquitto, bus_factory: Callable[..., MqttBus]) -> Vehicles:
+    return Vehicles(broker, bus_factory)
 
 
 @dataclass

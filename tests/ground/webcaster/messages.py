@@ -47,7 +47,7 @@ def event(
     ts: float | None = None,
     *,
     source: str = "rocket",
-    device: Device = Device.ROCKET,
+    device: Device | None = Device.ROCKET,
 ) -> MissionEvent:
     fields = envelope(source, mission)
     if ts is not None:

@@ -14,8 +14,8 @@ from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import EventType
 from tests.ground.conftest import Service
-from tests.ground.webcaster.conftest import FakeSuit
-from tests.ground.webcaster.messages import event, line
+from tests.ground.webcaster.conftest import FakeSuit, Vehicles
+from tests.ground.webcaster.messages import line
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -32,6 +32,7 @@ def test_killed_mid_interview_the_service_resumes_it_after_a_restart(
     serve: Callable[..., Service],
     fake_suit: Callable[..., FakeSuit],
     bus_factory: Callable[..., MqttBus],
+    vehicles: Vehicles,
 ) -> None:
     suit = fake_suit(answering=False)
     webcaster = serve("webcaster", broker)
@@ -42,9 +43,7 @@ def test_killed_mid_interview_the_service_resumes_it_after_a_restart(
     command.publish_message(line("Payload separation confirmed.")).wait()
     wait_for(lambda: get(webcaster, "/live")["lines"], 10, "the line on /live")
 
-    rocket = bus_factory(broker, "rocket")
-    rocket.start()
-    rocket.publish_message(event(EventType.PAYLOAD_DETACHED, mission="m-kill")).wait()
+    vehicles.release("m-kill")
     wait_for(lambda: suit.commands, 10, "the first question")
     webcaster.kill()  # SIGKILL: no clean shutdown, the interview is half-way
 

@@ -18,8 +18,8 @@ from ground.webcaster.interview import QUESTIONS, command_id
 from ground.webcaster.view import HOST
 from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
-from marsy.protocol import Channel, EventType, FlightPhase
-from tests.ground.webcaster.conftest import EventStream, FakeSuit, MakeWebcaster
+from marsy.protocol import Channel, Device, EventType, FlightPhase
+from tests.ground.webcaster.conftest import EventStream, FakeSuit, MakeWebcaster, Vehicles
 from tests.ground.webcaster.messages import alert, event, line, rocket, status, vitals
 from tests.waiting import wait_for
 
@@ -101,6 +101,7 @@ def test_the_astronaut_is_interviewed_once_and_the_transcript_is_stored(
     make_webcaster: MakeWebcaster,
     fake_suit: Callable[..., FakeSuit],
     bus_factory: Callable[..., MqttBus],
+    vehicles: Vehicles,
 ) -> None:
     suit = fake_suit()
     webcaster = make_webcaster(broker)
@@ -110,13 +111,11 @@ def test_the_astronaut_is_interviewed_once_and_the_transcript_is_stored(
         get(f"{webcaster.url}/missions/m1/transcript")
     assert missing.value.code == 404
 
-    rocket_bus = bus_factory(broker, "rocket")
-    rocket_bus.start()
     suit_bus = bus_factory(broker, "suit")
     suit_bus.start()
     suit_bus.publish_message(vitals("Ada", heart_rate=120.0)).wait()
     wait_for(lambda: webcaster.hub.astronaut() == "Ada", 5, "the astronaut's name from vitals")
-    rocket_bus.publish_message(event(EventType.PAYLOAD_DETACHED)).wait()
+    vehicles.release()
 
     def finished() -> dict[str, Any] | None:
         try:
@@ -147,12 +146,13 @@ def test_the_astronaut_is_interviewed_once_and_the_transcript_is_stored(
     assert announced[0]["detail"].startswith("Ada answered 3 of 3 questions")
 
     # A second trigger, a redelivery, a restart: none of them asks again.
-    rocket_bus.publish_message(event(EventType.CAPSULE_LANDED)).wait()
+    vehicles.splash_down()
     wait_for(lambda: webcaster.interviewer.stats.skipped == 1, 5, "the landing to be skipped")
     webcaster.stop()
     again = make_webcaster(broker)
-    rocket_bus.publish_message(event(EventType.PAYLOAD_DETACHED)).wait()
+    vehicles.say(Device.SATELLITE, EventType.PAYLOAD_DETACHED)
     wait_for(lambda: again.interviewer.stats.skipped == 1, 5, "the repeat to be skipped")
+    assert again.interviewer.stats.refused == 0, "the steps it follows were kept"
     assert again.interviewer.stats.started == again.interviewer.stats.resumed == 0
     assert len(suit.commands) == len(ASKED)
     assert get(f"{again.url}/missions/m1/transcript") == transcript
@@ -163,13 +163,11 @@ def test_an_interview_cut_short_resumes_after_a_restart(
     broker: LocalMosquitto,
     make_webcaster: MakeWebcaster,
     fake_suit: Callable[..., FakeSuit],
-    bus_factory: Callable[..., MqttBus],
+    vehicles: Vehicles,
 ) -> None:
     suit = fake_suit(answering=False)
     webcaster = make_webcaster(broker, resend_every=0.2)
-    rocket_bus = bus_factory(broker, "rocket")
-    rocket_bus.start()
-    rocket_bus.publish_message(event(EventType.CAPSULE_LANDED, mission="m7")).wait()
+    vehicles.splash_down("m7")
     wait_for(lambda: len(suit.commands) >= 2, 10, "the first question, sent and resent")
     assert {c.command_id for c in suit.commands} == {command_id("m7", 0)}
     webcaster.stop()  # mid-question: nothing answered yet
@@ -188,15 +186,42 @@ def test_an_interview_cut_short_resumes_after_a_restart(
 def test_an_interview_moves_on_when_the_suit_is_silent(
     broker: LocalMosquitto,
     make_webcaster: MakeWebcaster,
-    bus_factory: Callable[..., MqttBus],
+    vehicles: Vehicles,
 ) -> None:
     webcaster = make_webcaster(broker, answer_timeout=0.3, resend_every=0.1)
-    rocket_bus = bus_factory(broker, "rocket")
-    rocket_bus.start()
-    rocket_bus.publish_message(event(EventType.PAYLOAD_DETACHED, mission="m9")).wait()
+    vehicles.release("m9")
     wait_for(lambda: webcaster.interviewer.stats.finished == 1, 10, "the interview to end")
     transcript = webcaster.store.transcript("m9")
     assert transcript is not None
     assert [x.answer for x in transcript.exchanges] == [None] * len(ASKED)
     assert {x.note for x in transcript.exchanges} == {"no answer from the suit"}
     assert webcaster.interviewer.stats.unanswered == len(ASKED)
+
+
+def test_the_interview_follows_only_a_release_the_flight_allows(
+    broker: LocalMosquitto,
+    make_webcaster: MakeWebcaster,
+    fake_suit: Callable[..., FakeSuit],
+    bus_factory: Callable[..., MqttBus],
+    vehicles: Vehicles,
+) -> None:
+    """A stolen satellite login says it is free at T+40, the payload service echoes a release,
+    the suit says it landed without an ejection: no interview. The real release starts one."""
+    suit = fake_suit()
+    webcaster = make_webcaster(broker)
+    vehicles.say(Device.ROCKET, EventType.LIFTOFF, "m3")
+    vehicles.say(Device.SATELLITE, EventType.PAYLOAD_DETACHED, "m3")
+    payload = bus_factory(broker, "payload")
+    payload.start()
+    echo = event(EventType.PAYLOAD_DETACHED, "m3", source="payload", device=None)
+    payload.publish_message(echo).wait()
+    vehicles.say(Device.SUIT, EventType.CAPSULE_LANDED, "m3")
+    wait_for(lambda: webcaster.interviewer.stats.refused == 3, 5, "three triggers refused")
+    assert webcaster.store.transcript("m3") is None and suit.commands == []
+    assert webcaster.interviewer.stats.started == 0
+
+    vehicles.release("m3")
+    wait_for(lambda: webcaster.interviewer.stats.finished == 1, 15, "the interview")
+    transcript = webcaster.store.transcript("m3")
+    assert transcript is not None and transcript.trigger is EventType.PAYLOAD_DETACHED
+    assert [c.text for c in suit.commands] == list(ASKED)

@@ -17,8 +17,8 @@ from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import Device, EventType, FlightPhase
 from tests.edge.conftest import Flight, RunningAgent, fly, run_agent  # noqa: F401  (fixtures)
-from tests.ground.webcaster.conftest import EventStream, MakeWebcaster
-from tests.ground.webcaster.messages import event, status
+from tests.ground.webcaster.conftest import EventStream, MakeWebcaster, Vehicles
+from tests.ground.webcaster.messages import status
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -30,6 +30,7 @@ def test_the_suit_answers_from_the_astronauts_own_flight(
     run_agent: Callable[..., RunningAgent],  # noqa: F811
     make_webcaster: MakeWebcaster,
     bus_factory: Callable[..., MqttBus],
+    vehicles: Vehicles,
 ) -> None:
     flight = fly("nominal", warp=20, autopilot=False)
     clock = {"epoch": flight.sim.runner.clock.epoch, "warp": flight.sim.runner.clock.warp}
@@ -43,13 +44,17 @@ def test_the_suit_answers_from_the_astronauts_own_flight(
     wait_for(lambda: suit.agent.mission_id == "m-suit", 15, "the suit to join the mission")
     wait_for(lambda: webcaster.hub.astronaut() == "Thomas", 15, "the suit's vitals")
 
-    rocket = bus_factory(broker, "rocket")
-    rocket.start()
     liftoff = flight.sim.runner.clock.now()
-    for kind, after in ((EventType.LIFTOFF, 0), (EventType.MAX_Q, 57), (EventType.ORBIT, 457)):
-        rocket.publish_message(event(kind, "m-suit", ts=liftoff + after)).wait()
+    for kind, after in (
+        (EventType.LIFTOFF, 0),
+        (EventType.MAX_Q, 57),
+        (EventType.STAGE_SEPARATION, 150),
+        (EventType.SECO, 457),
+        (EventType.ORBIT, 457),
+    ):
+        vehicles.say(Device.ROCKET, kind, "m-suit", ts=liftoff + after)
     wait_for(lambda: EventType.ORBIT in suit.agent.state.event_times, 10, "the suit to hear")
-    rocket.publish_message(event(EventType.PAYLOAD_DETACHED, "m-suit", ts=liftoff + 470)).wait()
+    vehicles.say(Device.SATELLITE, EventType.PAYLOAD_DETACHED, "m-suit", ts=liftoff + 470)
 
     def finished() -> bool:
         transcript = webcaster.store.transcript("m-suit")
