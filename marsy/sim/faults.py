@@ -31,13 +31,14 @@ class FaultKind(StrEnum):
     AGENT_FREEZE = "agent-freeze"
     """SIGSTOP one onboard agent; SIGCONT after ``for``."""
     FLOOD = "flood"
-    """``count`` junk messages from the satellite's login on its own telemetry topic, as fast as
-    the broker takes them; those it has not taken after ``for`` are given up."""
+    """The satellite's computer is compromised: its agent is stopped (SIGSTOP) while ``count``
+    junk messages go out through its login on its own telemetry topic, as fast as the broker
+    takes them (those not taken after ``for`` are given up); then the agent is continued."""
     FORGE_ABORT = "forge-abort"
     """The satellite's login says the rocket aborts."""
     FORGE_COMPLETE = "forge-complete"
-    """The satellite's login says, for the rocket, that the payload is away, and for the
-    booster, that it is lost."""
+    """The satellite's login says in its own name that the payload is away (before staging: out
+    of order), and, for the booster, that it is lost."""
     FORGE_ACK = "forge-ack"
     """The satellite's login refuses, for the rocket, every payload detach order it sees
     during ``for``."""
@@ -73,6 +74,8 @@ DEFAULT_FOR: dict[FaultKind, float] = {
 (30 mission seconds); a flood gives up after this long, a forged ack watches for orders so
 long, a takeover holds the connection so long; other kinds take no time of their own."""
 
+FLOODER = Device.SATELLITE
+"""The device whose computer a flood takes over (the attacks' stolen login)."""
 INGEST_CLIENT_ID = "telemetry"
 """The telemetry ingest's client id: its login, now that the broker binds the two (it asked
 for ``marsy-telemetry`` before; ``client_id=`` asks for that one)."""
@@ -105,6 +108,13 @@ class ScriptedFault:
     @property
     def ends(self) -> float:
         return self.at + self.duration
+
+    @property
+    def stops(self) -> Device | None:
+        """The agent this fault stops while it lasts, if any."""
+        if self.kind is FaultKind.AGENT_FREEZE:
+            return self.device
+        return FLOODER if self.kind is FaultKind.FLOOD else None
 
     def __str__(self) -> str:
         text = f"{self.name}@{self.at:g}"

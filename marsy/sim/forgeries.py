@@ -5,9 +5,9 @@ device that owns the claim, on the satellite's own topic (the contract's origin 
 refuse it); in the satellite's name about that device (refused likewise); in the satellite's
 name naming no device (the contract lets it pass: the consumer's own rules must not believe
 it); and on the owner's topic (the broker's ACL must refuse it). A claim the satellite owns
-itself has one spelling. An event the satellite reports in a real flight is never spelled in
-its name: said so, it is the satellite's own word (a device lying about itself is not a forgery
-the bus can tell). Texts say where they come from, so a log shows the forgery for what it is.
+itself has one spelling, in its own name: the bus cannot tell it from the truth, so it is made
+out of order (the payload away before staging), which the consumers' table of prerequisites
+refuses. Texts say where they come from, so a log shows the forgery for what it is.
 """
 
 from __future__ import annotations
@@ -32,9 +32,6 @@ ATTACKER = Device.SATELLITE
 """The login every attack of a fault plan uses."""
 MARK = "fault plan"
 """Written into every forgery's free text."""
-
-OWN_WORD = frozenset({EventType.PAYLOAD_DETACHED})
-"""Events the attacker's device reports itself in a real flight."""
 
 _VALUES: dict[Device, dict[str, float]] = {
     Device.ROCKET: {"altitude": 12_000.0, "velocity": 600.0, "fuel_stage1": 60.0},
@@ -77,8 +74,6 @@ def forged_events(
     forgeries = []
     for event, owner in claims:
         for number, (what, source, device, name) in enumerate(_spellings(owner)):
-            if source is ATTACKER and device in (None, ATTACKER) and event in OWN_WORD:
-                continue
             message = MissionEvent(
                 mission_id=envelope.mission_id,
                 source=source,

@@ -3,7 +3,9 @@
 An outage (broker killed or frozen, store killed, link cut, agent frozen) is caused at its time
 and undone after its duration, whatever happens in between: :meth:`FaultRunner.settle` undoes
 what is still in force when the mission is over. An attack opens the satellite's real login
-(:mod:`marsy.sim.intruder`) and sends its forgeries (:mod:`marsy.sim.forgeries`). Every fault
+(:mod:`marsy.sim.intruder`) and sends its forgeries (:mod:`marsy.sim.forgeries`); a flood takes
+the satellite's computer over: its agent is stopped while the junk goes out through its login,
+and the recorders' health is watched meanwhile. Every fault
 leaves a :class:`FaultRecord`: when it began and ended on the mission clock (to find it in
 Command's timeline) and what happened, in words.
 """
@@ -26,7 +28,7 @@ from marsy.clock import MissionClock
 from marsy.local.process import LocalServer
 from marsy.protocol import Channel, CommandAction, Device, EventType, Topics
 from marsy.sim.children import Supervisor
-from marsy.sim.faults import FaultKind, ScriptedFault
+from marsy.sim.faults import FLOODER, FaultKind, ScriptedFault
 from marsy.sim.forgeries import (
     ATTACKER,
     Envelope,
@@ -44,6 +46,10 @@ logger = logging.getLogger(__name__)
 POLL = 0.01
 """Wall seconds between two looks at the payload's orders: the rocket answers in tens of
 milliseconds, and a forged refusal must come first to be tried at all."""
+GAUGE_EVERY = 0.2
+"""Wall seconds between two looks at the recorders' health during a flood."""
+RECORDERS = ("telemetry", "payload")
+"""The ground recorders a flood is judged by: the flight ingest and the satellite's recorder."""
 
 
 @dataclass
@@ -226,21 +232,23 @@ class FaultRunner:
 
         self._outage(record, cut, restore)
 
-    def _agent_freeze(self, record: FaultRecord) -> None:
-        name = f"agent-{record.fault.device}"
-        supervisor = self.hands.supervisor
-        if name not in supervisor.children:
+    def _agent(self, device: Device | None) -> str:
+        name = f"agent-{device}"
+        if name not in self.hands.supervisor.children:
             raise RuntimeError(f"no {name} running")
+        return name
 
-        def stop() -> str:
-            supervisor.kill(name, signal.SIGSTOP)
-            return f"SIGSTOP {name}"
+    def _stop_agent(self, name: str) -> str:
+        self.hands.supervisor.kill(name, signal.SIGSTOP)
+        return f"SIGSTOP {name}"
 
-        def cont() -> str:
-            supervisor.kill(name, signal.SIGCONT)
-            return f"SIGCONT {name}"
+    def _continue_agent(self, name: str) -> str:
+        self.hands.supervisor.kill(name, signal.SIGCONT)
+        return f"SIGCONT {name}"
 
-        self._outage(record, stop, cont)
+    def _agent_freeze(self, record: FaultRecord) -> None:
+        name = self._agent(record.fault.device)
+        self._outage(record, lambda: self._stop_agent(name), lambda: self._continue_agent(name))
 
     # --- attacks ------------------------------------------------------------------------------
 
@@ -270,17 +278,35 @@ class FaultRunner:
             self._note(record, f"{forgery.what}: {verdict}")
 
     def _flood(self, record: FaultRecord) -> None:
+        """The satellite's own computer floods: its agent stopped, the junk sent through its
+        login (and so its client id and session), the agent continued once the flood is over.
+        Nobody else holds the login meanwhile, so nothing kicks the flood off the broker."""
+        name = self._agent(FLOODER)
         count = record.fault.count
-        topic = self._topics.topic(Channel.TELEMETRY, ATTACKER)
-        self._note(record, f"{count} junk messages on {topic} from the {ATTACKER}'s login")
-        intruder = self._intruder(reconnect=True)
+        topic = self._topics.topic(Channel.TELEMETRY, FLOODER)
+        self._note(record, self._stop_agent(name))
+        gauges = _Gauges(self.hands.urls)
         try:
-            outcome = intruder.flood(
-                topic, count, record.fault.duration / self.clock.warp, self._ending
+            self._note(record, f"{count} junk messages on {topic} through the {FLOODER}'s login")
+            login = self.hands.logins.settings_for(str(FLOODER))
+            intruder = self._intruder(
+                str(FLOODER),
+                clean_start=False,  # the agent's own session: it finds it again when continued
+                session_expiry=login.session_expiry,
+                reconnect=True,
             )
+            gauges.start()
+            try:
+                outcome = intruder.flood(
+                    topic, count, record.fault.duration / self.clock.warp, self._ending
+                )
+            finally:
+                intruder.close()
+            self._note(record, str(outcome))
         finally:
-            intruder.close()
-        self._note(record, str(outcome))
+            self._note(record, self._continue_agent(name))
+            for line in gauges.stop():
+                self._note(record, line)
 
     def _forge_abort(self, record: FaultRecord) -> None:
         claims = [(EventType.ABORT, Device.ROCKET)]
@@ -288,7 +314,7 @@ class FaultRunner:
 
     def _forge_complete(self, record: FaultRecord) -> None:
         claims = [
-            (EventType.PAYLOAD_DETACHED, Device.ROCKET),
+            (EventType.PAYLOAD_DETACHED, Device.SATELLITE),
             (EventType.BOOSTER_LOST, Device.BOOSTER),
         ]
         self._send(record, forged_events(self._topics, self._envelope(), claims))
@@ -357,6 +383,77 @@ class FaultRunner:
         )
         if ingest_dropped:
             self._note(record, "the ingest lost its broker connection meanwhile")
+
+
+@dataclass
+class _Gauge:
+    """A recorder's health as seen during a flood: its peaks, and its counts at both ends."""
+
+    lag: float | None = None
+    queued: int = 0
+    queued_now: int = 0
+    first: dict[str, int] = field(default_factory=dict)
+    last: dict[str, int] = field(default_factory=dict)
+
+    def take(self, recorder: dict[str, Any]) -> None:
+        lag = recorder.get("ingest_lag")
+        if isinstance(lag, int | float) and (self.lag is None or lag > self.lag):
+            self.lag = float(lag)
+        self.queued_now = int(recorder.get("queued") or 0)
+        self.queued = max(self.queued, self.queued_now)
+        counts = {key: int(recorder.get(key) or 0) for key in _COUNTED}
+        self.first = self.first or counts
+        self.last = counts
+
+    def __str__(self) -> str:
+        if not self.last:
+            return "no health answered"
+        lag = "no lag known" if self.lag is None else f"ingest lag peaked at {self.lag:.1f} s"
+        moved = ", ".join(
+            f"{self.last[key] - self.first[key]} {key.replace('_', '-')}" for key in _COUNTED
+        )
+        return f"{lag}, {self.queued} queued at most; meanwhile {moved}"
+
+
+_COUNTED = ("received", "rate_limited", "dead_lettered")
+
+
+class _Gauges:
+    """Watches the recorders' health on a thread of its own while a flood lasts."""
+
+    def __init__(self, urls: Callable[[str], str]) -> None:
+        self._urls = urls
+        self._gauges = {name: _Gauge() for name in RECORDERS}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="flood-gauges", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, drain: float = 5.0) -> list[str]:
+        """Stop watching once the recorders' queues are empty (or after ``drain`` wall
+        seconds); one line per recorder."""
+        deadline = time.monotonic() + (drain if self._thread.is_alive() else 0.0)
+        while time.monotonic() < deadline and any(
+            g.queued_now or not g.last for g in self._gauges.values()
+        ):
+            time.sleep(GAUGE_EVERY)
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5.0)
+        return [f"{name}: {gauge}" for name, gauge in self._gauges.items()]
+
+    def _run(self) -> None:
+        while True:
+            for name, gauge in self._gauges.items():
+                try:
+                    health = _get(f"{self._urls(name)}/health")
+                except (OSError, ValueError):
+                    continue
+                # the payload service nests its recorder's health under "storage"
+                gauge.take(health.get("storage", health))
+            if self._stop.wait(GAUGE_EVERY):
+                return
 
 
 def _kill(server: LocalServer) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marsy.sim.faults import FaultKind, parse_fault
+from marsy.sim.faults import parse_fault
 from marsy.sim.injector import FaultRecord
 from marsy.sim.mission import MissionResult, SimOptions, fly
 
@@ -162,12 +162,13 @@ def assert_ledgers_whole(flight: Flight) -> None:
 
 
 def assert_no_loss_of_signal(flight: Flight, but: FaultRecord | None = None) -> None:
-    """No device was called silent, except the one ``but`` froze, while it was frozen."""
+    """No device was called silent, except the one whose agent ``but`` stopped (a freeze, or
+    the satellite's computer flooding), while it was stopped."""
     for alert in flight.alerts("loss_of_signal"):
         allowed = (
             but is not None
-            and but.fault.kind is FaultKind.AGENT_FREEZE
-            and alert["device"] == but.fault.device
+            and but.fault.stops is not None
+            and alert["device"] == but.fault.stops
             and during(but, alert["ts"])
         )
         when = flight.t(alert["ts"])

@@ -60,17 +60,23 @@ def test_an_abort_in_the_rockets_name_is_refused_unless_it_claims_nothing_of_the
     assert MARK in message.detail
 
 
-def test_the_satellites_own_word_is_not_spelled_as_a_forgery() -> None:
-    """Said in the satellite's name, its release is its own report, not a forgery."""
+def test_the_satellites_own_word_has_one_spelling_which_the_contract_lets_through() -> None:
+    """Said in the satellite's own name, its release passes every origin check: only the
+    consumers' table of prerequisites can refuse it, when it comes before staging."""
     claims = [
-        (EventType.PAYLOAD_DETACHED, Device.ROCKET),
-        (EventType.BOOSTER_LOST, Device.BOOSTER),
         (EventType.PAYLOAD_DETACHED, Device.SATELLITE),
+        (EventType.BOOSTER_LOST, Device.BOOSTER),
     ]
     forgeries = forged_events(TOPICS, ENVELOPE, claims)
-    assert len(forgeries) == 3 + 4 + 0
+    assert len(forgeries) == 1 + 4
     through = passing(satellite_topics(forgeries))
-    assert [f.what for f in through] == ["booster_lost in the satellite's name, no device named"]
+    assert [f.what for f in through] == [
+        "payload_detached in its own name as the satellite",
+        "booster_lost in the satellite's name, no device named",
+    ]
+    released = decode_delivery(TOPICS, through[0].topic, through[0].payload)
+    assert isinstance(released, MissionEvent)
+    assert (released.source, released.device) == ("satellite", "satellite")
 
 
 def test_rocket_telemetry_from_the_satellite_is_refused_its_own_jump_is_not() -> None:

@@ -43,6 +43,13 @@ def test_an_agent_freeze_names_its_device() -> None:
         parse_fault("broker-kill:rocket@20+30")
 
 
+def test_a_freeze_and_a_flood_stop_an_agent_and_nothing_else_does() -> None:
+    assert parse_fault("agent-freeze:suit@10+5").stops is Device.SUIT
+    assert parse_fault("flood@100+60").stops is Device.SATELLITE, "its computer floods"
+    assert parse_fault("forge-complete@40").stops is None
+    assert parse_fault("broker-freeze@10+5").stops is None
+
+
 def test_without_a_duration_an_outage_outlasts_the_loss_of_signal_threshold() -> None:
     """At speed 10 the calculator calls a device silent after 30 mission seconds."""
     fault = parse_fault("store-kill@100")
