@@ -243,6 +243,15 @@ class EdgeSettings(MarsySettings):
     state_dir: Path = Path("/var/lib/marsy")
     """Where the outbox (store-and-forward queue) and the command journal live."""
     outbox_capacity: int = Field(default=200_000, ge=10)
+    replay_window: float = Field(default=15.0, gt=0)
+    """Wall seconds of the broker's life after a PUBACK before the agent forgets the message.
+
+    Mosquitto acknowledges a QoS-1 publish before it saves it, and saves only every
+    ``autosave_interval`` (5 s, marsy/brokerconf.py): a broker killed before its next save comes
+    back without it. Until then the agent keeps the message and publishes it again after every
+    reconnect. Three save intervals leave room for a save delayed by a busy broker; a longer
+    window costs only duplicates (dropped by the receivers) and a little disk.
+    """
     heartbeat_interval: float = Field(default=5.0, gt=0)
     """Wall seconds between health messages."""
     command_timeout: float = Field(default=2.0, gt=0)

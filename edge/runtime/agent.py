@@ -3,7 +3,8 @@
 Four threads, each with one job:
 
 - reader: frames from the board → contract messages → outbox (telemetry, events, board acks);
-- forwarder: outbox → broker, in order, deleting each message only after its PUBACK;
+- forwarder (:mod:`edge.runtime.forwarder`): outbox → broker, in order, keeping what the broker
+  acknowledged until it must have saved it, and publishing that again after every reconnect;
 - inbox: deliveries from the broker (commands, mission status, subscribed topics), each MQTT-acked
   only once handled and its answer is in the outbox;
 - heartbeat: a health message every ``heartbeat_interval`` seconds.
@@ -27,10 +28,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from edge.runtime.behaviour import Behaviour, FlightState
+from edge.runtime.forwarder import Forwarder
 from edge.runtime.outbox import Outbox
 from edge.runtime.serial_link import SerialLink
 from marsy.clock import MissionClock
-from marsy.mqtt import Delivery, MqttBus, Pending, PublishRejected, PublishTimeout
+from marsy.mqtt import Delivery, MqttBus
 from marsy.protocol import (
     CommandAck,
     CommandAction,
@@ -54,8 +56,6 @@ logger = logging.getLogger(__name__)
 
 STANDBY = "standby"
 """Mission id used before any mission was announced on the retained status topic."""
-_WINDOW = 200
-"""Messages the forwarder keeps in flight at once."""
 
 
 @dataclass
@@ -66,7 +66,6 @@ class AgentStats:
     repeated_commands: int = 0
     refused_commands: int = 0
     malformed_messages: int = 0
-    rejected_publishes: int = 0
 
 
 @dataclass
@@ -102,6 +101,9 @@ class Agent:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(
             settings.state_dir / f"{self.device}-outbox.db", capacity=settings.outbox_capacity
+        )
+        self.forwarder = Forwarder(
+            self.outbox, self.bus, replay_window=settings.replay_window, name=str(self.device)
         )
         self.state = FlightState()
         # A restarted agent carries on with the mission it flew: its first samples must not
@@ -280,39 +282,8 @@ class Agent:
         self.stats.telemetry += len(messages)
         return messages
 
-    # --- forwarder: outbox → broker -----------------------------------------------------------
-
     def _forward_loop(self) -> None:
-        inflight: deque[tuple[int, Pending]] = deque()
-        last_id = 0
-        while True:
-            stopping = self._stop.is_set()
-            if stopping and (not inflight or not self.bus.connected.is_set()):
-                return
-            if len(inflight) < _WINDOW and not stopping:
-                wait = None if inflight else 0.2
-                for queued in self.outbox.peek(_WINDOW - len(inflight), wait, after=last_id):
-                    try:
-                        pending = self.bus.publish(
-                            queued.topic, queued.payload, retain=queued.retain
-                        )
-                    except PublishTimeout:
-                        break  # the broker is away; paho holds what it has, we hold the rest
-                    inflight.append((queued.id, pending))
-                    last_id = queued.id
-            done: list[int] = []
-            while inflight and inflight[0][1].is_done():
-                queued_id, pending = inflight.popleft()
-                try:
-                    pending.wait(0)
-                except PublishRejected as exc:
-                    self.stats.rejected_publishes += 1
-                    logger.error("%s: %s; dropping it", self.device, exc)
-                done.append(queued_id)
-            if done:
-                self.outbox.remove(done)
-            elif inflight:
-                time.sleep(0.002)
+        self.forwarder.run(self._stop)
 
     # --- inbox: broker → commands --------------------------------------------------------------
 
