@@ -9,6 +9,7 @@ from pathlib import Path
 from marsy.brokerconf import POLICY, acl_rules, acl_text, password_file_text, password_hash
 from marsy.logins import fixed_logins
 from marsy.protocol import Device, Service, Topics
+from marsy.settings import EdgeSettings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,3 +64,10 @@ def test_password_hash_is_mosquittos_pbkdf2_format_and_deterministic() -> None:
 def test_password_file_has_one_line_per_user() -> None:
     text = password_file_text([("rocket", "a"), ("suit", "b")])
     assert [line.split(":")[0] for line in text.splitlines()] == ["rocket", "suit"]
+
+
+def test_agents_keep_acknowledged_messages_for_three_broker_saves() -> None:
+    (line,) = [line for line in POLICY.splitlines() if line.startswith("autosave_interval ")]
+    autosave = float(line.split()[1])
+    window = EdgeSettings.model_fields["replay_window"].default
+    assert window >= 3 * autosave, "a broker killed before its save loses what it acknowledged"
