@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 WINDOW = 200
 """Messages the forwarder keeps in flight at once."""
+FORGET_EVERY = 1.0
+"""Seconds between two sweeps of the kept messages the broker has saved by now."""
 
 
 @dataclass
@@ -91,6 +93,7 @@ class Forwarder:
         self._replay_after: int | None = None
         """While replaying: the highest kept id published again on this connection."""
         self._replay_count = 0
+        self._forgot_at = float("-inf")
 
     def run(self, stop: threading.Event) -> None:
         """Forward until ``stop`` is set and nothing is in flight (or the broker is away)."""
@@ -108,10 +111,6 @@ class Forwarder:
             self._send()
         if not self._collect() and self._inflight:
             time.sleep(0.002)
-
-    @property
-    def replaying(self) -> bool:
-        return self._replay_after is not None
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -197,9 +196,11 @@ class Forwarder:
         if stale:
             self._start_replay(min(stale) - 1)  # its PUBACK may be from a broker since lost
         elif (
-            connects == self._generation
+            now - self._forgot_at >= FORGET_EVERY
+            and connects == self._generation
             and self._replay_after is None
             and not any(item.replay for item in self._inflight)
         ):
             self.outbox.forget_acknowledged(now - self.replay_window)
+            self._forgot_at = now
         return True
