@@ -37,6 +37,7 @@ from marsy.protocol import (
     EventType,
     MissionEvent,
     WebcastLine,
+    is_vehicle,
     may_report,
     prerequisites_of,
     unmet,
@@ -164,8 +165,11 @@ class Interviewer:
         if not may_report(source, kind) or missing:
             if kind in TRIGGERS:
                 self.stats.refused += 1
+                # a ground service's echo is routine; a vehicle's word out of order is not
                 why = f"before {' and '.join(missing)}" if missing else "not its owner's word"
-                logger.warning(
+                level = logging.WARNING if is_vehicle(source) else logging.INFO
+                logger.log(
+                    level,
                     "mission %s: %s from the %s not believed (%s)",
                     event.mission_id,
                     kind,

@@ -7,6 +7,7 @@ and the ground's own rules refuse each; the flight completes as if nothing had b
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,14 +25,28 @@ from tests.faults.flight import (
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
+FLOODED = re.compile(r"(\d+) of (\d+) taken by the broker .* kicked (\d+) times")
+AT_LEAST = 10_000
+"""Junk messages the broker must take for the flood to have flooded: a device sends about ten
+samples a mission second, so this is over six times what the satellite could send in the
+flood's 150 mission seconds."""
 PLAN = (
     "forge-complete@40",
     "forge-abort@70",
-    "flood@100+60,count=50000",
-    "seq-jump@170",
-    "takeover@220+30",
+    "flood@100+150,count=50000",
+    "seq-jump@260",
+    "takeover@300+30",
     "forge-ack@380+120",
 )
+
+
+def assert_flooded(flight: Flight) -> None:
+    """The stolen satellite computer kept its connection and the broker took the junk."""
+    record = flight.fault("flood")
+    found = FLOODED.search(str(record))
+    assert found is not None, str(record)
+    taken, _, kicked = (int(group) for group in found.groups())
+    assert kicked == 0 and taken >= AT_LEAST, str(record)
 
 
 def assert_refused(flight: Flight, text: str) -> None:
@@ -61,10 +76,11 @@ def assert_released_once(flight: Flight) -> None:
     ]
     assert early, f"no early release refused\n{flight.story()}"
     assert early[0]["data"]["why"].endswith("out of order"), early[0]["data"]
-    believed = flight.entries("event", "payload_detached", "satellite")
-    assert len(believed) == 1, f"releases believed: {[flight.t(e['ts']) for e in believed]}"
+    # the real release may be logged twice (QoS 1 delivers at least once): one release, though
+    believed = {e["ts"] for e in flight.entries("event", "payload_detached", "satellite")}
+    assert len(believed) == 1, f"releases believed: {[flight.t(ts) for ts in believed]}"
     orbit = flight.entries("event", "orbit", "rocket")[0]["ts"]
-    assert believed[0]["ts"] > orbit, f"released at {flight.t(believed[0]['ts'])}"
+    assert min(believed) > orbit, f"released at {flight.t(min(believed))}"
 
 
 def assert_no_refusal_believed(flight: Flight) -> None:
@@ -89,8 +105,7 @@ def test_every_attack_of_a_stolen_satellite_login(tmp_path: Path) -> None:
     rows.check("forge-abort", lambda: assert_refused(flight, "abort from the satellite"))
     rows.check("forge-complete", lambda: assert_refused(flight, "booster_lost from the satellite"))
     rows.check("forge-complete, own word", lambda: assert_released_once(flight))
-    rows.check("flood", lambda: assert_noted(flight, "flood", "50000 of 50000 taken by the broker"))
-    rows.check("flood kept its connection", lambda: assert_noted(flight, "flood", "kicked 0 times"))
+    rows.check("flood", lambda: assert_flooded(flight))
     rows.check("flood stopped the satellite", lambda: assert_noted(flight, "flood", "SIGCONT"))
     rows.check("takeover tried", lambda: assert_noted(flight, "takeover", "client id"))
     rows.check(
