@@ -59,15 +59,16 @@ class Service:
             self.proc = subprocess.Popen(
                 self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT
             )
-        wait_for(self.ready, 20, f"{self.name} to answer /health")
+        wait_for(self.ready, 20, f"{self.name} to answer /health, subscribed")
 
     def ready(self) -> bool:
+        """Answering, and (for a service on the bus) subscribed: nothing sent after is missed."""
         try:
-            self.health()
+            health = self.health()
         except OSError:
             assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
             return False
-        return True
+        return bool(health.get("connected", True))
 
     def health(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2) as r:
