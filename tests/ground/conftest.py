@@ -68,7 +68,7 @@ class Service:
         except OSError:
             assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
             return False
-        return bool(health.get("connected", True))
+        return bool(health.get("connected", health.get("mqtt_connected", True)))
 
     def health(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2) as r:
