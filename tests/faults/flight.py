@@ -106,9 +106,9 @@ def fly_through(run_dir: Path, *specs: str, scenario: str = "nominal") -> Flight
     return Flight(result, lines)
 
 
-def during(record: FaultRecord, ts: float) -> bool:
+def during(record: FaultRecord, ts: float, after: float = WINDOW_AFTER) -> bool:
     assert record.started is not None and record.ended is not None
-    return record.started - WINDOW_BEFORE <= ts <= record.ended + WINDOW_AFTER
+    return record.started - WINDOW_BEFORE <= ts <= record.ended + after
 
 
 def abort_decided(flight: Flight) -> list[Entry]:
@@ -188,8 +188,11 @@ def assert_not_noted(flight: Flight, name: str, text: str) -> None:
 
 
 def assert_named_ground(flight: Flight, record: FaultRecord, parts: set[str]) -> None:
-    """The calculator called the fault a ground alert about one of ``parts`` while it lasted."""
+    """The calculator called the fault a ground alert about one of ``parts`` while it lasted
+    (an alert raised after it ended may be the next fault's)."""
     named = [
-        a for a in flight.alerts("ground") if during(record, a["ts"]) and a["parameter"] in parts
+        a
+        for a in flight.alerts("ground")
+        if during(record, a["ts"], after=WINDOW_BEFORE) and a["parameter"] in parts
     ]
     assert named, f"no ground alert on {parts} for {record}\n{flight.story()}"

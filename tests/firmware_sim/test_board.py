@@ -196,7 +196,7 @@ def test_reboot_silences_the_board_then_restarts_its_counter(marsy: Vehicle) -> 
 def test_bundled_scenarios_load(tmp_path: Path) -> None:
     from firmware_sim.scenario import bundled_scenarios, load_scenario
 
-    assert {"nominal", "explosion", "rough-line"} <= set(bundled_scenarios())
+    assert {"nominal", "explosion", "engine-failure", "rough-line"} <= set(bundled_scenarios())
     explosion = load_scenario("explosion")
     assert [(f.kind, f.at) for f in explosion.world_faults()] == [("explosion", 30.0)]
     rough = load_scenario("rough-line")
