@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from edge.runtime.behaviour import Behaviour, FlightState
+from edge.runtime.checks import mission_refusal, timing_refusal
 from edge.runtime.forwarder import Forwarder
 from edge.runtime.outbox import Outbox
 from edge.runtime.serial_link import SerialLink
@@ -49,13 +50,11 @@ from marsy.protocol import (
     encode_message,
     measurement,
 )
+from marsy.protocol.commanding import STANDBY
 from marsy.protocol.framing import AckFrame, CommandFrame, EventFrame, Frame, TelemetryFrame
 from marsy.settings import EdgeSettings
 
 logger = logging.getLogger(__name__)
-
-STANDBY = "standby"
-"""Mission id used before any mission was announced on the retained status topic."""
 
 
 @dataclass
@@ -331,6 +330,14 @@ class Agent:
         else:
             accepted = False
             self.stats.refused_commands += 1
+            logger.info(
+                "%s: %s [%s] from %s refused: %s",
+                self.device,
+                command.action,
+                command.command_id,
+                command.source,
+                reason,
+            )
         if not accepted and not reason:
             reason = "refused by the board"
         self._publish(
@@ -346,9 +353,13 @@ class Agent:
         )
 
     def _refusal(self, command: DeviceCommand) -> str | None:
-        age = self.clock.now() - command.ts
-        if age > self.settings.command_ttl:
-            return f"stale: issued {age:.0f} s ago (limit {self.settings.command_ttl:.0f} s)"
+        """Why not to act on ``command``: out of time (stale, or stamped ahead of this clock),
+        for another mission, or not allowed in the device's phase; ``None`` to act on it."""
+        guard = timing_refusal(command, self.clock.now(), self.settings.command_ttl)
+        guard = guard or mission_refusal(command, self.mission_id)
+        if guard is not None:
+            self.log(LogLevel.WARNING, f"{command.action} [{command.command_id}] refused: {guard}")
+            return guard
         return self.behaviour.refuse(command, self.state)
 
     def board_call(

@@ -26,8 +26,11 @@ from marsy.protocol import (
     DeviceTelemetry,
     EventType,
     FlightPhase,
+    LogRecord,
     Message,
     MissionEvent,
+    MissionState,
+    MissionStatus,
     decode_message,
 )
 from tests.edge.conftest import Flight, RunningAgent
@@ -192,18 +195,57 @@ def test_agent_killed_while_the_broker_is_down_delivers_its_queue(
 
 
 def command(
-    device: Device, action: CommandAction, command_id: str, **extra: object
+    device: Device,
+    action: CommandAction,
+    command_id: str,
+    *,
+    mission_id: str = "m1",
+    ahead: float = 0.0,
+    level: float | None = None,
 ) -> DeviceCommand:
+    """A command as a ground service sends it, stamped ``ahead`` seconds after now."""
     return DeviceCommand(
-        mission_id="m1",
+        mission_id=mission_id,
         source="command",
         seq=1,
-        ts=time.time(),
+        ts=time.time() + ahead,
         command_id=command_id,
         device=device,
         action=action,
-        **extra,
+        level=level,
     )
+
+
+def announce(ground: MqttBus, mission_id: str) -> None:
+    """The retained mission status, as Command publishes it when a mission starts."""
+    status = MissionStatus(
+        mission_id=mission_id,
+        source="command",
+        seq=1,
+        ts=time.time(),
+        state=MissionState.POLLING,
+        phase=FlightPhase.PAD,
+    )
+    ground.publish_message(status).wait(5)
+
+
+class Acks:
+    """The answers a ground service sees, by command id."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def __call__(self, command_id: str) -> CommandAck:
+        def find() -> CommandAck | None:
+            self.recorder.drain(0.1)
+            acks = [
+                m
+                for m in self.recorder.messages
+                if isinstance(m, CommandAck) and m.command_id == command_id
+            ]
+            return acks[-1] if acks else None
+
+        return wait_for(find, 15, f"the ack of {command_id}", interval=0)
 
 
 def test_commands_are_acknowledged_refused_by_phase_and_never_run_twice(
@@ -216,21 +258,11 @@ def test_commands_are_acknowledged_refused_by_phase_and_never_run_twice(
     recorder = Recorder(private_broker)
     ground = MqttBus(private_broker.settings_for("command"))
     ground.start()
-
-    def ack_for(command_id: str) -> CommandAck:
-        def find() -> CommandAck | None:
-            recorder.drain(0.1)
-            acks = [
-                m
-                for m in recorder.messages
-                if isinstance(m, CommandAck) and m.command_id == command_id
-            ]
-            return acks[-1] if acks else None
-
-        return wait_for(find, 15, f"the ack of {command_id}", interval=0)
+    ack_for = Acks(recorder)
 
     try:
         recorder.until(lambda: bool(recorder.seqs[Device.ROCKET]), 15, "rocket telemetry")
+        announce(ground, "m1")
         ground.publish_message(command(Device.ROCKET, CommandAction.DETACH, "cmd-detach-1")).wait()
         refused = ack_for("cmd-detach-1")
         assert not refused.accepted
@@ -265,6 +297,58 @@ def test_commands_are_acknowledged_refused_by_phase_and_never_run_twice(
         ground.stop()
         recorder.stop()
     assert rocket.agent.stats.repeated_commands == 1
+
+
+def test_commands_from_the_future_or_for_another_mission_are_refused_and_nothing_runs(
+    private_broker: LocalMosquitto,
+    fly: Callable[..., Flight],
+    run_agent: Callable[..., RunningAgent],
+) -> None:
+    flight = fly("nominal", warp=1, autopilot=False)
+    rocket = run_agent(private_broker, Device.ROCKET, flight.port(Device.ROCKET))
+    board = flight.sim.boards[Device.ROCKET]
+    recorder = Recorder(private_broker)
+    ground = MqttBus(private_broker.settings_for("command"))
+    ground.start()
+    ack_for = Acks(recorder)
+    try:
+        recorder.until(lambda: bool(recorder.seqs[Device.ROCKET]), 15, "rocket telemetry")
+        throttle = command(Device.ROCKET, CommandAction.THROTTLE, "cmd-throttle-0", level=50.0)
+        ground.publish_message(throttle).wait()
+        assert ack_for("cmd-throttle-0").reason == (
+            "no mission announced yet: throttle for mission m1 refused"
+        )
+        announce(ground, "m1")
+
+        ahead = command(Device.ROCKET, CommandAction.IGNITE, "cmd-ignite-ahead", ahead=3600)
+        ground.publish_message(ahead).wait()
+        refused = ack_for("cmd-ignite-ahead")
+        assert not refused.accepted
+        assert refused.reason is not None and refused.reason.startswith(
+            "from the future: stamped 3600 s ahead"
+        )
+        other = command(Device.ROCKET, CommandAction.IGNITE, "cmd-ignite-m0", mission_id="m0")
+        ground.publish_message(other).wait()
+        refused = ack_for("cmd-ignite-m0")
+        assert (refused.accepted, refused.reason) == (
+            False,
+            "for mission m0, not the one flown (m1)",
+        )
+        assert board.stats.commands == 0, "the board never saw a refused command"
+        logged = [m.message for m in recorder.messages if isinstance(m, LogRecord)]
+        assert any("cmd-ignite-ahead" in line and "from the future" in line for line in logged)
+        assert any("cmd-ignite-m0" in line and "for mission m0" in line for line in logged)
+
+        question = command(Device.ROCKET, CommandAction.STATUS, "cmd-status-m0", mission_id="m0")
+        ground.publish_message(question).wait()
+        assert ack_for("cmd-status-m0").accepted, "a question is answered for any mission"
+        ground.publish_message(command(Device.ROCKET, CommandAction.IGNITE, "cmd-ignite-m1")).wait()
+        assert ack_for("cmd-ignite-m1").accepted, "the mission's own launch goes"
+    finally:
+        ground.stop()
+        recorder.stop()
+    assert rocket.thread.is_alive()
+    assert rocket.agent.stats.refused_commands == 3
 
 
 def test_crew_is_ejected_with_no_ground_service_running(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from edge.rocket.behaviour import RocketBehaviour
-from edge.runtime.agent import STANDBY, Agent
+from edge.runtime.agent import Agent
 from marsy.mqtt import Delivery
 from marsy.protocol import (
     Device,
@@ -18,6 +18,7 @@ from marsy.protocol import (
     decode_message,
     encode_message,
 )
+from marsy.protocol.commanding import STANDBY
 from marsy.protocol.framing import EventFrame, TelemetryFrame
 from marsy.settings import EdgeSettings
 

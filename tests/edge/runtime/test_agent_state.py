@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from edge.rocket.behaviour import RocketBehaviour
-from edge.runtime.agent import STANDBY, Agent
+from edge.runtime.agent import Agent
 from marsy.mqtt import Delivery
 from marsy.protocol import (
     CommandAction,
@@ -17,6 +17,7 @@ from marsy.protocol import (
     MissionStatus,
     encode_message,
 )
+from marsy.protocol.commanding import STANDBY
 from marsy.protocol.framing import EventFrame
 from marsy.settings import EdgeSettings
 
