@@ -2,34 +2,71 @@
 
 Values come from (highest first) keyword arguments, environment variables with the family's
 prefix (nested keys joined by ``__``, e.g. ``MARSY_GROUND_MQTT__PORT=1884``) and an optional TOML
-file. Secrets are :class:`SecretStr` and never appear in :meth:`MarsySettings.redacted`. A bad
-value stops the process at start with :class:`SettingsError` naming the key.
+file. Secrets are :class:`SecretStr` and never appear in :meth:`MarsySettings.redacted`.
+
+A bad value stops the process at start with one :class:`SettingsError` line naming the key where
+it was set: ``MARSY_GROUND_MQTT__PORT``, ``MARSY_GROUND_MQTT:port`` (a key inside that variable's
+JSON) or ``ground.toml:mqtt.port``. An unknown key in the file is refused too (a typo there would
+silently leave a setting at its default); an environment variable with the family's prefix that
+names no setting is only warned about, since the environment is shared with other programs.
 """
 
 from __future__ import annotations
 
 import contextvars
+import ipaddress
+import json
+import logging
+import os
+import re
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Self, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
+from pydantic_settings import SettingsError as SourceError
 
 from marsy.clock import MissionClock
 from marsy.protocol.enums import Device
 from marsy.protocol.topics import Topics
 
+logger = logging.getLogger(__name__)
+
 
 class SettingsError(ValueError):
-    """A setting is missing or invalid; the message names the key as the user would set it."""
+    """A setting is missing or invalid; the one-line message names the key where it was set."""
+
+
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+
+
+def _check_host(value: str) -> str:
+    """An IP address or a host name, refused at start rather than when a socket is opened."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        labels = value.removesuffix(".").split(".")
+        # A last label of digits only makes it a mistyped address (``999.1.1.1``), not a name.
+        if not (
+            len(value) <= 253
+            and all(_LABEL.fullmatch(label) for label in labels)
+            and not labels[-1].isdigit()
+        ):
+            raise ValueError("not an IP address or a host name") from None
+    return value
+
+
+Host = Annotated[str, AfterValidator(_check_host)]
 
 
 class TlsSettings(BaseModel):
@@ -45,7 +82,7 @@ class MqttSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    host: str = "127.0.0.1"
+    host: Host = "127.0.0.1"
     port: int = Field(default=1883, ge=1, le=65535)
     username: str | None = None
     password: SecretStr | None = None
@@ -119,11 +156,6 @@ class ClockSettings(BaseModel):
         return MissionClock(epoch=self.epoch, warp=self.warp)
 
 
-_config_file: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
-    "marsy_config_file", default=None
-)
-
-
 class MarsySettings(BaseSettings):
     """Fields every MarsY process has. Subclasses set ``env_prefix``."""
 
@@ -145,54 +177,200 @@ class MarsySettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = _config_file.get()
-        if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
-        return tuple(sources)
+        read = _read_sources.get()
+        if read is None:  # built directly (tests, embedded helpers): keywords over environment
+            return (init_settings, env_settings)
+        return (
+            init_settings,
+            *(InitSettingsSource(settings_cls, init_kwargs=data) for data in read),
+        )
 
     @classmethod
     def load(cls, config_file: Path | None = None, **overrides: Any) -> Self:
-        """Build and validate the settings once, at a process's entry point."""
-        if config_file is not None:
-            _check_toml(config_file)
-        with _using_config(config_file):
-            try:
-                return cls(**overrides)
-            except ValidationError as exc:
-                raise SettingsError(_describe(cls, exc)) from None
+        """Build and validate the settings once, at a process's entry point.
+
+        Raises :class:`SettingsError` with one line naming each bad key where it was set, and
+        logs one warning naming the environment variables that set nothing.
+        """
+        file = _File(str(config_file), _read_toml(config_file)) if config_file else None
+        env = _read_env(cls)
+        if env.unknown:
+            logger.warning(
+                "ignoring environment %s: no %s setting of that name",
+                ", ".join(env.unknown),
+                cls.family,
+            )
+        token = _read_sources.set((env.values, file.values if file else {}))
+        try:
+            return cls(**overrides)
+        except ValidationError as exc:
+            raise SettingsError(_describe(cls, exc, overrides, env, file)) from None
+        finally:
+            _read_sources.reset(token)
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict safe to log: secrets show as ``**********``."""
         return self.model_dump(mode="json")
 
 
-@contextmanager
-def _using_config(path: Path | None) -> Iterator[None]:
-    token = _config_file.set(path)
-    try:
-        yield
-    finally:
-        _config_file.reset(token)
+_read_sources: contextvars.ContextVar[tuple[dict[str, Any], ...] | None] = contextvars.ContextVar(
+    "marsy_settings_sources", default=None
+)
+"""What :meth:`MarsySettings.load` read (environment, then file), below the keywords."""
 
 
-def _check_toml(path: Path) -> None:
+@dataclass(frozen=True)
+class _File:
+    name: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Env:
+    values: dict[str, Any]
+    names: dict[tuple[str, ...], str]
+    """Field path → the variable that set it: ("mqtt", "port") → ``MARSY_GROUND_MQTT__PORT``."""
+    unknown: tuple[str, ...]
+
+
+_UNKNOWN = object()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except OSError as exc:
         raise SettingsError(f"config file {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"config file {path}: {exc}") from None
 
 
-def _describe(cls: type[MarsySettings], exc: ValidationError) -> str:
-    prefix = str(cls.model_config.get("env_prefix", ""))
-    lines = []
+def _read_env(cls: type[MarsySettings]) -> _Env:
+    """The family's variables, checked before pydantic-settings parses them: a JSON value that
+    does not parse is named here (it would be a traceback there), an unknown name set aside."""
+    prefix = str(cls.model_config.get("env_prefix", "")).lower()
+    delimiter = str(cls.model_config.get("env_nested_delimiter") or "__")
+    names: dict[tuple[str, ...], str] = {}
+    unknown: list[tuple[str, ...]] = []
+    unknown_names: list[str] = []
+    for name, value in sorted(os.environ.items()):
+        if not name.lower().startswith(prefix):
+            continue
+        path = tuple(name[len(prefix) :].lower().split(delimiter))
+        target = _target(cls, path)
+        if target is _UNKNOWN:
+            unknown.append(path)
+            unknown_names.append(name)
+            continue
+        if _is_structured(target):
+            try:
+                json.loads(value)
+            except ValueError as exc:
+                # The value itself is not shown: it may hold a password or a token.
+                msg = getattr(exc, "msg", str(exc))
+                raise SettingsError(
+                    f"invalid {cls.family} settings: {name}: not valid JSON ({msg})"
+                ) from None
+        names[path] = name
+    try:
+        values = EnvSettingsSource(cls)()
+    except SourceError as exc:
+        raise SettingsError(f"invalid {cls.family} settings: {prefix.upper()}*: {exc}") from None
+    for path in unknown:
+        _drop(values, path)
+    return _Env(values, names, tuple(unknown_names))
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X | None`` → ``X``."""
+    if get_origin(annotation) in (Union, UnionType):
+        args = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _target(model: type[BaseModel], path: tuple[str, ...]) -> Any:
+    """The type the settings key ``path`` holds, or ``_UNKNOWN`` if no field has that name."""
+    target: Any = model
+    for part in path:
+        if isinstance(target, type) and issubclass(target, BaseModel):
+            field = target.model_fields.get(part)
+            if field is None:
+                return _UNKNOWN
+            target = _unwrap(field.annotation)
+        elif get_origin(target) is dict and part:
+            target = _unwrap(get_args(target)[1])
+        else:
+            return _UNKNOWN
+    return target
+
+
+def _is_structured(target: Any) -> bool:
+    """Whether pydantic-settings reads an environment value for ``target`` as JSON."""
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        return True
+    return target in (dict, list) or get_origin(target) in (dict, list, tuple, set)
+
+
+def _drop(values: dict[str, Any], path: tuple[str, ...]) -> None:
+    node: Any = values
+    for part in path[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+
+
+def _holds(values: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    node: Any = values
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _describe(
+    cls: type[MarsySettings],
+    exc: ValidationError,
+    overrides: Mapping[str, Any],
+    env: _Env,
+    file: _File | None,
+) -> str:
+    problems = []
     for error in exc.errors(include_url=False):
-        dotted = ".".join(str(part) for part in error["loc"])
-        env = prefix + "__".join(str(part) for part in error["loc"]).upper()
-        lines.append(f"{dotted} (env {env}): {error['msg']}")
-    return f"invalid {cls.family} settings: " + "; ".join(lines)
+        path = tuple(str(part) for part in error["loc"])
+        message = (
+            "unknown setting"
+            if error["type"] == "extra_forbidden"
+            else error["msg"].removeprefix("Value error, ")
+        )
+        problems.append(f"{_where(cls, path, overrides, env, file)}: {message}")
+    return f"invalid {cls.family} settings: " + "; ".join(problems)
+
+
+def _where(
+    cls: type[MarsySettings],
+    path: tuple[str, ...],
+    overrides: Mapping[str, Any],
+    env: _Env,
+    file: _File | None,
+) -> str:
+    """Where the value at ``path`` was set, in the precedence :meth:`MarsySettings.load` uses."""
+    dotted = ".".join(path)
+    if not path:
+        return "settings"
+    if _holds(overrides, path):
+        return f"argument {dotted}"
+    if _holds(env.values, path):
+        for depth in range(len(path), 0, -1):
+            name = env.names.get(path[:depth])
+            if name is not None:
+                return name if depth == len(path) else f"{name}:{'.'.join(path[depth:])}"
+    if file is not None and _holds(file.values, path):
+        return f"{file.name}:{dotted}"
+    variable = str(cls.model_config.get("env_prefix", "")) + "__".join(path).upper()
+    return f"{variable} (or {dotted} in a config file)"
 
 
 class GroundSettings(MarsySettings):
@@ -206,7 +384,7 @@ class GroundSettings(MarsySettings):
 
     influx: InfluxSettings = InfluxSettings()
     ingest: IngestSettings = IngestSettings()
-    http_host: str = "127.0.0.1"
+    http_host: Host = "127.0.0.1"
     http_port: int = Field(default=0, ge=0, le=65535)
     """0 picks a free port (the process logs which)."""
     api_tokens: dict[str, SecretStr] = Field(default_factory=dict)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
+from marsy.cli.settings import load_settings
 from marsy.protocol import Device
-from marsy.settings import EdgeSettings, SettingsError
+from marsy.settings import EdgeSettings
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,7 @@ def agent(device: str, config: Path | None, serial_url: str | None) -> None:
     overrides: dict[str, object] = {"device": device}
     if serial_url:
         overrides["serial_url"] = serial_url
-    try:
-        settings = EdgeSettings.load(config, **overrides)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = load_settings(EdgeSettings, config, **overrides)
     logging.getLogger().setLevel(settings.log_level)
     logger.info("settings: %s", settings.redacted())
     stop = threading.Event()

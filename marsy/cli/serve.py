@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from marsy.cli.settings import SettingsExit, load_settings
 from marsy.settings import GroundSettings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -39,18 +40,20 @@ SERVICES = (
     default=None,
     help="TOML settings file (env MARSY_GROUND_* override it).",
 )
-@click.option("--port", type=int, default=None, help="HTTP port (0: a free one).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=None, help="HTTP port (0: a free one)."
+)
 def serve(service: str, config: Path | None, port: int | None) -> None:
     """Run the ground SERVICE."""
     overrides: dict[str, object] = {} if port is None else {"http_port": port}
-    try:
-        settings = GroundSettings.load(config, **overrides)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = load_settings(GroundSettings, config, **overrides)
     logging.getLogger().setLevel(settings.log_level)
     logger.info("%s settings: %s", service, settings.redacted())
     module = importlib.import_module(f"ground.{service}.service")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    module.run(settings, stop)
+    try:
+        module.run(settings, stop)
+    except SettingsError as exc:  # a service's own check at start (peers' URLs, criteria file)
+        raise SettingsExit(exc) from None

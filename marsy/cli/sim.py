@@ -128,6 +128,7 @@ def sim(
 
     from marsy.sim.servers import read_passwords
 
+    _check_inherited_settings()
     names = [name.strip() for item in scenarios for name in item.split(",") if name.strip()]
     if not names:
         raise click.BadParameter("no scenario given", param_hint="--scenario")
@@ -180,6 +181,17 @@ def sim(
         _summary(result, say)
     if not all(result.completed for result in results):
         raise SystemExit(1)
+
+
+def _check_inherited_settings() -> None:
+    """Every program of the run inherits this environment: a bad ``MARSY_GROUND_*`` or
+    ``MARSY_EDGE_*`` variable is refused here, once, instead of stopping each of them."""
+    from marsy.cli.settings import load_settings
+    from marsy.protocol import Device
+    from marsy.settings import EdgeSettings, GroundSettings
+
+    load_settings(GroundSettings, None)
+    load_settings(EdgeSettings, None, device=Device.ROCKET)
 
 
 def _summary(result: MissionResult, say: Callable[[str], None]) -> None:
