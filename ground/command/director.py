@@ -105,12 +105,13 @@ class Director:
 
     def _poll(self, mission_id: str) -> list[str]:
         reasons = []
-        for name, peer, path in (
-            ("weather", self.weather, "/go"),
-            ("rocket", self.launchpad, "/rocket-check"),
+        for name, peer, method, path, payload in (
+            ("weather", self.weather, "GET", "/go", None),
+            # a check of the rocket made now, for this mission (the open GET shares older ones)
+            ("rocket", self.launchpad, "POST", "/rocket-check", {"mission_id": mission_id}),
         ):
             try:
-                answer = peer.call("GET", path)
+                answer = peer.call(method, path, payload)
                 go, why = bool(answer.get("go")), [_reason(r) for r in answer.get("reasons", [])]
             except PeerError as exc:
                 go, why = False, [f"{peer.name} unreachable: {exc}"]

@@ -1,16 +1,20 @@
-"""The pad's two jobs: is the rocket ready (asked of the rocket itself), and light it."""
+"""The pad's two jobs: is the rocket ready (asked of the rocket itself), and light it, only
+on the weather's own go, asked again right before the ignition."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ground.devices import NoAnswer
+from ground.launchpad.weather import WeatherVerdict
 from ground.runtime import GroundBus
 from marsy.protocol import (
     CommandAction,
     Device,
     DevicePresence,
+    LogLevel,
     Message,
     MissionStatus,
     PresenceState,
@@ -24,9 +28,15 @@ class Verdict:
     detail: str = ""
 
 
+class WeatherNoGo(Exception):
+    """The weather said no (or could not be asked): no ignition."""
+
+
 @dataclass
 class Launchpad:
     bus: GroundBus
+    weather: Callable[[], WeatherVerdict]
+    """The weather's go now (:meth:`ground.launchpad.weather.WeatherGate.verdict`)."""
     timeout: float = 10.0
     rocket_online: bool = False
     mission_id: str | None = None
@@ -59,10 +69,17 @@ class Launchpad:
         return Verdict(not reasons, reasons, ack.reason or "")
 
     def launch(self, mission_id: str) -> tuple[bool, str]:
-        """Order the ignition, once per mission; the rocket's answer is the verdict."""
+        """Order the ignition, once per mission, on the weather's go (:class:`WeatherNoGo`
+        otherwise, the rocket not asked); the rocket's answer is the verdict."""
         with self._lock:
             if mission_id in self.launched:
                 return False, f"mission {mission_id} was launched already"
+            weather = self.weather()
+            if not weather.go:
+                self.bus.log(
+                    LogLevel.WARNING, f"launch refused: weather no-go: {weather}", mission_id
+                )
+                raise WeatherNoGo(f"weather no-go: {weather}")
             ack = self.bus.commander.request(
                 mission_id,
                 Device.ROCKET,

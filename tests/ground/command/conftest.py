@@ -44,7 +44,13 @@ def ground(
 ) -> dict[str, Service]:
     tokens = json.dumps(TOKENS)
     weather = serve("weather", private_broker, influxd, MARSY_GROUND_API_TOKENS=tokens)
-    launchpad = serve("launchpad", private_broker, influxd, MARSY_GROUND_API_TOKENS=tokens)
+    launchpad = serve(
+        "launchpad",
+        private_broker,
+        influxd,
+        MARSY_GROUND_API_TOKENS=tokens,
+        MARSY_GROUND_SERVICES=json.dumps({"weather": f"http://127.0.0.1:{weather.port}"}),
+    )
     services = json.dumps(
         {
             "weather": f"http://127.0.0.1:{weather.port}",
