@@ -4,11 +4,14 @@ Installed servers come first: a private ``mosquitto`` and ``influxd`` with the p
 configuration. Where one is not installed its embedded stand-in runs instead (same interface,
 pure Python). ``--broker URL`` and ``--influx URL`` use servers that already run somewhere; the
 simulation then neither starts nor restarts them. What was used is written to the run folder,
-so ``marsy report`` can open the same store again later.
+so ``marsy report`` can open the same store again later: through the server itself while the run
+still flies, on the run's files once it has ended.
 """
 
 from __future__ import annotations
 
+import base64
+import http.client
 import json
 import tomllib
 import urllib.parse
@@ -234,24 +237,102 @@ def open_servers(
             own_store = stack.enter_context(server)
             store = cast(Store, own_store)
             lines.append(f"store: {line}")
-            record["store"] = {"kind": kind}
+            record["store"] = {"kind": kind, "url": store.url}
         (folder / SERVERS_FILE).write_text(json.dumps(record, indent=2) + "\n")
         yield Servers(broker, store, restartable, lines, own_store)
 
 
-@contextmanager
-def open_store(run: Path, influx_url: str | None = None) -> Iterator[Store]:
-    """The store a past run wrote to: its private influxd or embedded store, started on the
-    run's data again, or the external one it names (``influx_url`` then gives the login)."""
+class StoreBusy(RuntimeError):
+    """A run's own store still runs but does not answer: nothing may start on its files."""
+
+
+def live_store(run: Path) -> ExternalStore | None:
+    """The private store of a run that still flies, to read through; ``None`` if it has stopped.
+
+    Starting a store on a live one's files would rewrite its configuration and have two servers
+    on the same data and log. Live is: the run's login is accepted where the run's store
+    listened. Something there that refuses the login is another server that took the port
+    since; something that takes the connection but does not answer (a frozen store) raises
+    :class:`StoreBusy`.
+    """
+    record = _store_record(run)
+    folder = run / ("embedded-tsdb" if record.get("kind") == "embedded" else "influxd")
+    url = record.get("url") or _influxd_url(folder / "influxdb.conf")
+    login = _run_login(folder)
+    if record.get("kind") == "external" or url is None or login is None:
+        return None
+    parsed = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=3.0)
+    token = base64.b64encode(":".join(login).encode()).decode()
+    try:
+        try:
+            conn.connect()
+        except OSError:
+            return None
+        try:
+            conn.request(
+                "GET", "/query?q=SHOW+DATABASES", headers={"Authorization": f"Basic {token}"}
+            )
+            status = conn.getresponse().status
+        except OSError:
+            raise StoreBusy(
+                f"the store of run {run} at {url} takes connections but does not answer: it "
+                "still runs (frozen?); wait for the run to end or stop it, then try again"
+            ) from None
+    finally:
+        conn.close()
+    if status != 200:
+        return None
+    user, password = (urllib.parse.quote(part, safe="") for part in login)
+    return ExternalStore(url.replace("://", f"://{user}:{password}@", 1))
+
+
+def _store_record(run: Path) -> dict[str, str]:
     try:
         record = json.loads((run / SERVERS_FILE).read_text()).get("store", {})
     except FileNotFoundError:
         record = {"kind": "influxd"}  # runs made before the file existed
+    return {str(key): str(value) for key, value in record.items()}
+
+
+def _influxd_url(conf: Path) -> str | None:
+    """Where a run's influxd served HTTP, from its configuration (runs that did not record it)."""
+    try:
+        address = tomllib.loads(conf.read_text())["http"]["bind-address"]
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        return None
+    return f"http://{address}"
+
+
+def _run_login(folder: Path) -> tuple[str, str] | None:
+    """The login to read a run's store with: its ``report`` user where it has one, else its
+    admin (runs made before the role users)."""
+    try:
+        users = json.loads((folder / "users.json").read_text())
+        if isinstance(users.get("report"), str):
+            return "report", users["report"]
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        admin = json.loads((folder / "admin.json").read_text())
+        return str(admin["username"]), str(admin["password"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+@contextmanager
+def open_store(run: Path, influx_url: str | None = None) -> Iterator[Store]:
+    """The store a past run wrote to: the external one it names (``influx_url`` then gives the
+    login), its private store read through while the run still flies, else that store started on
+    the run's data again. :class:`StoreBusy` if the run's store runs but does not answer."""
+    record = _store_record(run)
     kind = record.get("kind")
     if influx_url is not None:
         yield ExternalStore(influx_url)
     elif kind == "external":
         yield ExternalStore(record["url"])
+    elif (live := live_store(run)) is not None:
+        yield live
     elif kind == "embedded":
         from marsy.local.embedded.tsdb.instance import EmbeddedInfluxd
 
