@@ -4,7 +4,8 @@
   and the payload away, and every detach order with the rocket's answer;
 - ``POST /detach`` (bearer token): detach the payload now, for the mission named in the body.
   409 ``no payload detach before stage separation`` until the rocket reported the separation
-  (and 409 with the reason for any other step out of order); otherwise the order after a short
+  (and 409 with the reason for any other step out of order), 409 ``outside_envelope`` short of
+  the target orbit unless ``force`` is sent with the reason; otherwise the order after a short
   wait for the rocket's answer: 200 once acknowledged, 202 while it has not answered yet.
 - ``GET /health``: the detach loop's and the satellite recorder's counters, with its ledger.
 """
@@ -37,8 +38,8 @@ def create_app(
         name="payload",
         path="/detach",
         what="detach",
-        manual=lambda view, orders, mission_id, reason: manual_detach(
-            view, orders, mission_id, reason, criteria
+        manual=lambda view, orders, mission_id, reason, force: manual_detach(
+            view, orders, mission_id, reason, criteria, force=force
         ),
         answer_wait=answer_wait,
     )

@@ -5,6 +5,10 @@ mission: the original design's fear was the payload leaving before the booster) 
 target orbit is reached: the rocket reports its orbit phase, or, engines off, its periapsis is above
 ``target_periapsis``. Never twice: not once the satellite reported itself detached, nor after
 the rocket accepted the order.
+
+An operator's detach (``POST /detach``) keeps to the same envelope: after staging always (that
+is flight order, never overridden), and in the target orbit unless the operator sends ``force``
+with a reason; the order is then recorded as forced.
 """
 
 from __future__ import annotations
@@ -14,7 +18,13 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ConfigDict, Field
 
 from ground.steering.flight import FlightView, RocketSample
-from ground.steering.steps import OutOfOrder, Proposal, StepSpec, require_current
+from ground.steering.steps import (
+    OutOfOrder,
+    OutsideEnvelope,
+    Proposal,
+    StepSpec,
+    require_current,
+)
 from ground.steering.store import Order, Outcome
 from marsy.protocol import CommandAction, EventType, FlightPhase
 
@@ -76,14 +86,31 @@ def propose(
     return [Proposal(DETACH, CommandAction.DETACH, reached)]
 
 
+def outside_envelope(rocket: RocketSample | None, criteria: DetachCriteria) -> str | None:
+    """Why the rules would not detach now (the target orbit not reached), or ``None``."""
+    if rocket is None:
+        return "target orbit not known (no rocket telemetry)"
+    if in_target_orbit(rocket, criteria) is not None:
+        return None
+    periapsis = rocket.values.get("periapsis")
+    target = criteria.target_periapsis
+    figures = f"rocket in phase {rocket.phase}"
+    if periapsis is not None and target is not None:
+        figures += f", periapsis {periapsis / 1000:.0f} km below the {target / 1000:.0f} km target"
+    return f"target orbit not reached ({figures})"
+
+
 def manual_detach(
     view: FlightView,
     orders: Mapping[str, Order],
     mission_id: str,
     reason: str,
     criteria: DetachCriteria,
+    *,
+    force: bool = False,
 ) -> Proposal:
-    """An operator's detach order, if the flight allows it; :class:`OutOfOrder` says why not."""
+    """An operator's detach order, if the flight allows it (:class:`OutOfOrder` says why not)
+    and in the target orbit or ``force``d (:class:`OutsideEnvelope` otherwise)."""
     require_current(view, mission_id)
     if not staged(view):
         raise OutOfOrder(NOT_STAGED)
@@ -92,8 +119,17 @@ def manual_detach(
     order = orders.get(DETACH)
     if order is not None and order.outcome is Outcome.PENDING:
         raise OutOfOrder(f"payload detach already ordered ({order.command_id}), awaiting the ack")
-    rocket = view.rocket
-    if rocket is None or in_target_orbit(rocket, criteria) is None:
-        phase = rocket.phase if rocket is not None else "unknown"
-        raise OutOfOrder(f"the payload detaches in the target orbit only (rocket is {phase})")
-    return Proposal(DETACH, CommandAction.DETACH, f"manual order: {reason}")
+    outside = outside_envelope(view.rocket, criteria)
+    if outside is None:
+        return Proposal(DETACH, CommandAction.DETACH, f"manual order: {reason}")
+    if not force:
+        raise OutsideEnvelope(
+            f"manual detach outside the envelope: {outside}; "
+            "send force=true with a reason to override"
+        )
+    return Proposal(
+        DETACH,
+        CommandAction.DETACH,
+        f"manual order, forced outside the envelope ({outside}): {reason}",
+        forced=True,
+    )

@@ -1,6 +1,7 @@
 """The staging service's HTTP API: ``GET /status``; ``POST /stage`` (bearer token) separates the
 stages now, for the mission named in the body: 409 with the reason when the flight does not
-allow it or it was ordered already; otherwise the order after a short wait for the rocket's
+allow it or it was ordered already, 409 ``outside_envelope`` with propellant left before the
+cut-off unless ``force`` is sent; otherwise the order after a short wait for the rocket's
 answer (200 acknowledged, 202 not yet answered)."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from ground.staging.rules import manual_separation
+from ground.staging.rules import StagingCriteria, manual_separation
 from ground.steering.app import create_steering_app
 from ground.steering.steps import Steps
 from marsy.settings import GroundSettings
@@ -21,8 +22,11 @@ def create_app(
     steps: Steps,
     health: Callable[[], Mapping[str, Any]],
     *,
+    criteria: StagingCriteria | None = None,
     answer_wait: float = 5.0,
 ) -> Flask:
+    """``criteria``: the envelope a manual separation keeps to unless forced (the rules')."""
+    rules = criteria or StagingCriteria()
     return create_steering_app(
         settings,
         steps,
@@ -30,6 +34,8 @@ def create_app(
         name="staging",
         path="/stage",
         what="separation",
-        manual=manual_separation,
+        manual=lambda view, orders, mission_id, reason, force: manual_separation(
+            view, orders, mission_id, reason, rules, force=force
+        ),
         answer_wait=answer_wait,
     )

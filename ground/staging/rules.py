@@ -9,6 +9,11 @@
   event, or an accepted order): the rocket reports 0 % first-stage propellant once separated.
 
 Phases in which the rocket accepts a separation come from the contract's command table.
+
+An operator's separation (``POST /stage``) keeps to the same envelope: first-stage propellant
+below ``separate_below`` or the first stage's engines cut off (MECO: the rocket coasts). Outside
+it the order needs ``force`` and a reason, and is recorded as forced: a separation with the
+booster full of propellant loses it (an operator once staged at T+13 s with 88.7 % left).
 """
 
 from __future__ import annotations
@@ -17,8 +22,14 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ground.steering.flight import FlightView
-from ground.steering.steps import OutOfOrder, Proposal, StepSpec, require_current
+from ground.steering.flight import FlightView, RocketSample
+from ground.steering.steps import (
+    OutOfOrder,
+    OutsideEnvelope,
+    Proposal,
+    StepSpec,
+    require_current,
+)
 from ground.steering.store import Order, Outcome
 from marsy.protocol import ROCKET_ACCEPTS, CommandAction, EventType, FlightPhase
 
@@ -109,11 +120,31 @@ def propose(
     return due
 
 
+def outside_envelope(rocket: RocketSample, criteria: StagingCriteria) -> str | None:
+    """Why the rules would not separate the stages now (propellant left, engines burning), or
+    ``None`` inside the envelope: propellant below ``separate_below``, or after the first
+    stage's cut-off."""
+    fuel = rocket.values.get("fuel_stage1")
+    if rocket.phase is FlightPhase.COAST or (fuel is not None and fuel < criteria.separate_below):
+        return None
+    left = "unknown" if fuel is None else f"{fuel:.1f} %"
+    return (
+        f"first-stage propellant {left}, not below {criteria.separate_below:g} %, "
+        f"and no cut-off yet (phase {rocket.phase})"
+    )
+
+
 def manual_separation(
-    view: FlightView, orders: Mapping[str, Order], mission_id: str, reason: str
+    view: FlightView,
+    orders: Mapping[str, Order],
+    mission_id: str,
+    reason: str,
+    criteria: StagingCriteria | None = None,
+    *,
+    force: bool = False,
 ) -> Proposal:
-    """An operator's separation order, if the flight allows it; :class:`OutOfOrder` says why
-    not."""
+    """An operator's separation order, if the flight allows it (:class:`OutOfOrder` says why
+    not) and it is inside the envelope or ``force``d (:class:`OutsideEnvelope` otherwise)."""
     require_current(view, mission_id)
     if separated(view, orders):
         raise OutOfOrder("the stages are already separated")
@@ -125,4 +156,17 @@ def manual_separation(
         raise OutOfOrder(f"no rocket telemetry yet for mission {mission_id}")
     if rocket.phase not in SEPARABLE:
         raise OutOfOrder(f"no stage separation in phase {rocket.phase}")
-    return Proposal(SEPARATE, CommandAction.SEPARATE, f"manual order: {reason}")
+    outside = outside_envelope(rocket, criteria or StagingCriteria())
+    if outside is None:
+        return Proposal(SEPARATE, CommandAction.SEPARATE, f"manual order: {reason}")
+    if not force:
+        raise OutsideEnvelope(
+            f"manual separation outside the envelope: {outside}; "
+            "send force=true with a reason to override"
+        )
+    return Proposal(
+        SEPARATE,
+        CommandAction.SEPARATE,
+        f"manual order, forced outside the envelope ({outside}): {reason}",
+        forced=True,
+    )

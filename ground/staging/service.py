@@ -36,7 +36,9 @@ class Staging(SteeringService):
             figures=FIGURES,
             lines=LINES,
             event_sources=[Device.ROCKET],
-            app=lambda steps, health: create_app(settings, steps, health, answer_wait=answer_wait),
+            app=lambda steps, health: create_app(
+                settings, steps, health, criteria=rules, answer_wait=answer_wait
+            ),
         )
 
 

@@ -1,7 +1,11 @@
 """The HTTP API every steering service has: ``GET /status`` and one authenticated manual order.
 
 Staging (``POST /stage``) and payload (``POST /detach``) differ only in the order's name and in
-the rule that decides whether it may be placed now.
+the rule that decides whether it may be placed now. An order the flight allows but the
+service's own rules would not give now (outside the envelope: staging with propellant left,
+a detach short of the target orbit) is refused with 409 ``outside_envelope`` naming the rule,
+unless the operator sends ``"force": true``; the order then carries ``forced`` and the reason,
+and the mission log says so.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from flask import Flask, g
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from ground.steering.flight import FlightView
-from ground.steering.steps import OutOfOrder, Proposal, Status, Steps
+from ground.steering.steps import OutOfOrder, OutsideEnvelope, Proposal, Status, Steps
 from ground.steering.store import Order, Outcome
 from ground.web import Api, ApiError, body
 from marsy.protocol.messages import MissionId
@@ -29,11 +33,14 @@ class ManualOrder(BaseModel):
     """The mission the caller means: an order for another one is refused."""
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     """Why the operator orders it by hand; recorded with the order."""
+    force: bool = False
+    """Order it even outside the envelope the rules keep to (recorded as forced, with the
+    reason); never past a step out of order."""
 
 
-Manual = Callable[[FlightView, Mapping[str, Order], str, str], Proposal]
-"""The rule for a manual order: (flight, orders so far, mission id, reason) → the order, or
-:class:`OutOfOrder` with the reason."""
+Manual = Callable[[FlightView, Mapping[str, Order], str, str, bool], Proposal]
+"""The rule for a manual order: (flight, orders so far, mission id, reason, force) → the order,
+or :class:`OutOfOrder` with the reason (:class:`OutsideEnvelope` when ``force`` would do)."""
 
 
 def create_steering_app(
@@ -63,9 +70,13 @@ def create_steering_app(
         request = body(ManualOrder)
         try:
             order = steps.manual(
-                lambda view, orders: manual(view, orders, request.mission_id, request.reason),
+                lambda view, orders: manual(
+                    view, orders, request.mission_id, request.reason, request.force
+                ),
                 g.caller,
             )
+        except OutsideEnvelope as exc:
+            raise ApiError(409, "outside_envelope", str(exc)) from None
         except OutOfOrder as exc:
             raise ApiError(409, "out_of_order", str(exc)) from None
         order = steps.wait(order, answer_wait)

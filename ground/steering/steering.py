@@ -84,7 +84,7 @@ class Steering:
     def _round(self, stop: threading.Event) -> None:
         self._take(self.bus.next(timeout=0.1))
         due = self.steps.due()
-        for order in due.placed:
+        for order in [*due.manual, *due.placed]:
             self._announce_placed(order)
         for order in due.pending:
             if stop.is_set():
@@ -136,8 +136,9 @@ class Steering:
         spec = self.specs[order.step]
         by = "" if order.origin == AUTO else f" by {order.origin}"
         self.bus.log(
-            LogLevel.INFO,
-            f"{spec.title} ordered{by}: {order.why} [{order.command_id}]",
+            LogLevel.WARNING if order.forced else LogLevel.INFO,
+            f"{spec.title} {'FORCED' if order.forced else 'ordered'}{by}: {order.why} "
+            f"[{order.command_id}]",
             order.mission_id,
         )
         self.bus.say(f"{_capital(spec.title)} ordered{by}: {order.why}.", order.mission_id)

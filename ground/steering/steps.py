@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
@@ -46,6 +46,8 @@ class Proposal:
     why: str
     level: float | None = None
     device: Device = Device.ROCKET
+    forced: bool = False
+    """An operator's order outside the envelope, given with ``force`` (recorded as such)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ class StepSpec:
 
 class OutOfOrder(Exception):
     """A step the flight does not allow now; the message says why (answered 409)."""
+
+
+class OutsideEnvelope(OutOfOrder):
+    """A manual step the flight allows but the rules would not order now (answered 409); the
+    operator may insist with ``force`` and a reason."""
 
 
 Rules = Callable[[FlightView, Mapping[str, Order]], list[Proposal]]
@@ -96,6 +103,8 @@ class Due:
     """Orders the rules placed just now (to announce)."""
     pending: list[Order]
     """Every order of the current mission still waiting for its answer (to send)."""
+    manual: list[Order] = field(default_factory=list)
+    """Operators' orders placed since the last look (to announce)."""
 
 
 class Steps:
@@ -127,6 +136,8 @@ class Steps:
         self.max_attempts = max_attempts
         self._view = FlightView()
         self._latest: dict[str, Order] = {}
+        self._manual: list[Order] = []
+        """Operators' orders placed since the last :meth:`due`, to announce with the rules'."""
         self._lock = threading.Lock()
         self._settled = threading.Condition(self._lock)
 
@@ -187,15 +198,16 @@ class Steps:
     def due(self) -> Due:
         """Let the rules place what is due, and hand out every order still to be answered."""
         with self._lock:
+            manual, self._manual = self._manual, []
             if not self._view.active:
-                return Due([], [])
+                return Due([], [], manual)
             placed = []
             for proposal in self.rules(self._view, dict(self._latest)):
                 order = self._place(proposal, AUTO)
                 if order is not None:
                     placed.append(order)
             pending = [o for o in self._latest.values() if o.outcome is Outcome.PENDING]
-            return Due(placed, pending)
+            return Due(placed, pending, manual)
 
     def manual(self, rule: ManualRule, caller: str) -> Order:
         """Place an operator's order if the flight allows it; :class:`OutOfOrder` otherwise."""
@@ -204,6 +216,7 @@ class Steps:
             order = self._place(proposal, caller)
             if order is None:
                 raise OutOfOrder(f"{proposal.step} is already ordered")
+            self._manual.append(order)
             return order
 
     def _place(self, proposal: Proposal, origin: str) -> Order | None:
@@ -226,6 +239,7 @@ class Steps:
             level=proposal.level,
             origin=origin,
             why=proposal.why,
+            forced=proposal.forced,
             ordered_at=self.clock.now(),
         )
         if not self.store.place(order):

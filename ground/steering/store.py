@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS orders (
     outcome TEXT NOT NULL,
     answer TEXT,
     answered_at REAL,
+    forced INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (mission_id, step, attempt)
 );
 CREATE TABLE IF NOT EXISTS milestones (
@@ -53,7 +54,7 @@ CREATE TABLE IF NOT EXISTS milestones (
 """
 _COLUMNS = (
     "mission_id, step, attempt, command_id, device, action, level, origin, why, ordered_at, "
-    "outcome, answer, answered_at"
+    "outcome, answer, answered_at, forced"
 )
 
 
@@ -84,6 +85,9 @@ class Order(BaseModel):
     level: float | None = None
     origin: str
     why: str
+    """Why it was ordered: the rule's figures, or the operator's reason."""
+    forced: bool = False
+    """An operator's order outside the envelope the rules keep to, given with ``force``."""
     ordered_at: float
     outcome: Outcome = Outcome.PENDING
     answer: str | None = None
@@ -108,6 +112,9 @@ class OrderStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")  # an order must be on disk before sent
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(orders)")}
+            if "forced" not in columns:  # a store written before forced orders existed
+                self._db.execute("ALTER TABLE orders ADD COLUMN forced INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         with self._lock:
@@ -120,7 +127,7 @@ class OrderStore:
         with self._lock:
             cursor = self._db.execute(
                 f"INSERT OR IGNORE INTO orders ({_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     order.mission_id,
                     order.step,
@@ -135,6 +142,7 @@ class OrderStore:
                     str(order.outcome),
                     order.answer,
                     order.answered_at,
+                    int(order.forced),
                 ),
             )
             return cursor.rowcount == 1

@@ -121,3 +121,23 @@ def test_a_detach_in_orbit_after_staging_carries_the_rockets_answer(
         shown = client.get("/status").get_json()
         assert [o["outcome"] for o in shown["orders"]] == ["refused", "accepted"]
         assert set(shown["milestones"]) == {"stage_separation"}
+
+
+def test_a_detach_short_of_the_orbit_is_409_naming_the_rule_unless_forced(
+    tmp_path: Path, steps: Steps
+) -> None:
+    steps.observe(status("M1"))
+    steps.observe(event("M1", EventType.STAGE_SEPARATION))
+    steps.observe(rocket("M1", FlightPhase.UPPER_STAGE, 300.0, periapsis=-900_000.0))
+    with app_for(tmp_path, steps).test_client() as client:
+        refused = error(client.post("/detach", json=DETACH, headers=AUTH))
+        assert (refused["status"], refused["code"]) == (409, "outside_envelope")
+        assert refused["message"].startswith(
+            "manual detach outside the envelope: target orbit not reached (rocket in phase "
+            "upper_stage, periapsis -900 km below the 150 km target)"
+        )
+        assert client.get("/status").get_json()["orders"] == []
+        forced = client.post("/detach", json={**DETACH, "force": True}, headers=AUTH)
+        assert forced.status_code == 202
+        order = forced.get_json()
+        assert order["forced"] and order["why"].endswith("): early release")

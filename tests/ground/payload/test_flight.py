@@ -158,7 +158,7 @@ def test_staging_and_payload_fly_the_mission_with_the_telemetry_ingest_killed(
     rocket_events = watch.events("rocket")
     separated = next(e for e in rocket_events if e.event is EventType.STAGE_SEPARATION)
     left = float(re.findall(r"([\d.]+) % propellant", separated.detail)[0])
-    assert left < 8.0, separated.detail
+    assert left <= 8.0, separated.detail  # below 8 % when ordered, printed to one decimal
     assert separation["origin"] == "auto" and separation["attempt"] == 1
     assert "below 8 %" in separation["why"]
 

@@ -14,7 +14,7 @@ from ground.payload.rules import (
 )
 from ground.payload.storage import satellite_filters, satellite_route
 from ground.steering.flight import FlightView, RocketSample
-from ground.steering.steps import OutOfOrder
+from ground.steering.steps import OutOfOrder, OutsideEnvelope
 from ground.steering.store import AUTO, Order, Outcome
 from marsy.protocol import (
     CommandAction,
@@ -109,19 +109,36 @@ def test_never_twice() -> None:
             detach_order(Outcome.PENDING),
             "payload detach already ordered (payload-detach-M1), awaiting the ack",
         ),
-        (
-            view(FlightPhase.UPPER_STAGE, STAGED, periapsis=-10_000.0),
-            {},
-            "the payload detaches in the target orbit only (rocket is upper_stage)",
-        ),
     ],
 )
-def test_a_manual_detach_out_of_order_says_why(
+def test_a_manual_detach_out_of_order_says_why_even_forced(
     flight: FlightView, orders: dict[str, Order], reason: str
 ) -> None:
-    with pytest.raises(OutOfOrder) as refused:
-        manual_detach(flight, orders, "M1", "operator's call", CRITERIA)
-    assert str(refused.value) == reason
+    for force in (False, True):
+        with pytest.raises(OutOfOrder) as refused:
+            manual_detach(flight, orders, "M1", "operator's call", CRITERIA, force=force)
+        assert str(refused.value) == reason
+        assert not isinstance(refused.value, OutsideEnvelope)
+
+
+def test_a_manual_detach_in_orbit_is_proposed_with_its_reason() -> None:
+    proposal = manual_detach(view(FlightPhase.ORBIT, STAGED, **ORBIT), {}, "M1", "go", CRITERIA)
+    assert (proposal.step, proposal.why, proposal.forced) == (DETACH, "manual order: go", False)
+
+
+def test_a_manual_detach_short_of_the_orbit_needs_force_and_says_the_rule() -> None:
+    burning = view(FlightPhase.UPPER_STAGE, STAGED, periapsis=-10_000.0)
+    with pytest.raises(OutsideEnvelope) as refused:
+        manual_detach(burning, {}, "M1", "operator's call", CRITERIA)
+    assert str(refused.value) == (
+        "manual detach outside the envelope: target orbit not reached (rocket in phase "
+        "upper_stage, periapsis -10 km below the 150 km target); send force=true with a reason "
+        "to override"
+    )
+    forced = manual_detach(burning, {}, "M1", "satellite overheating", CRITERIA, force=True)
+    assert forced.forced
+    assert forced.why.startswith("manual order, forced outside the envelope (target orbit not")
+    assert forced.why.endswith("): satellite overheating")
 
 
 def test_satellite_telemetry_goes_to_the_payload_database_and_nothing_else_is_stored() -> None:

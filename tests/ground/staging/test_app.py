@@ -77,7 +77,8 @@ def test_staging_by_hand_needs_a_token(client: FlaskClient) -> None:
         ({"reason": "engine out"}, "mission_id"),
         ({"mission_id": "has spaces", "reason": "x"}, "mission_id"),
         ({"mission_id": "M1", "reason": ""}, "reason"),
-        ({**STAGE, "force": True}, "force"),
+        ({**STAGE, "force": "maybe"}, "force"),
+        ({**STAGE, "urgent": True}, "urgent"),
     ],
 )
 def test_a_bad_body_is_422_naming_the_field(
@@ -110,11 +111,12 @@ def test_out_of_order_is_409_with_the_reason(client: FlaskClient, steps: Steps) 
 
 def test_a_manual_separation_is_placed_once(client: FlaskClient, steps: Steps) -> None:
     steps.observe(status("M1"))
-    steps.observe(rocket("M1", FlightPhase.ASCENT, 80.0, fuel_stage1=30.0))
+    steps.observe(rocket("M1", FlightPhase.ASCENT, 80.0, fuel_stage1=7.9))
     placed = client.post("/stage", json=STAGE, headers=AUTH)
     assert placed.status_code == 202, "the rocket has not answered yet"
     order = placed.get_json()
     assert (order["step"], order["origin"], order["outcome"]) == ("separate", "operator", "pending")
+    assert (order["forced"], order["why"]) == (False, "manual order: engine out")
     again = error(client.post("/stage", json=STAGE, headers=AUTH))
     assert again["status"] == 409 and "already ordered" in again["message"]
     (pending,) = steps.due().pending
@@ -122,6 +124,27 @@ def test_a_manual_separation_is_placed_once(client: FlaskClient, steps: Steps) -
     assert client.get("/status").get_json()["orders"][0]["outcome"] == "accepted"
     done = error(client.post("/stage", json=STAGE, headers=AUTH))
     assert done["message"] == "the stages are already separated"
+
+
+def test_an_early_separation_is_409_naming_the_rule_unless_forced_with_a_reason(
+    client: FlaskClient, steps: Steps
+) -> None:
+    steps.observe(status("M1"))
+    steps.observe(rocket("M1", FlightPhase.ASCENT, 13.0, fuel_stage1=88.7))
+    refused = error(client.post("/stage", json=STAGE, headers=AUTH))
+    assert (refused["status"], refused["code"]) == (409, "outside_envelope")
+    assert refused["message"].startswith(
+        "manual separation outside the envelope: first-stage propellant 88.7 %, not below 8 %"
+    )
+    assert refused["message"].endswith("send force=true with a reason to override")
+    assert steps.status().orders == []
+    forced = client.post("/stage", json={**STAGE, "force": True}, headers=AUTH)
+    assert forced.status_code == 202
+    order = forced.get_json()
+    assert (order["origin"], order["forced"]) == ("operator", True)
+    assert order["why"].endswith("): engine out")
+    (announced,) = steps.due().manual
+    assert announced.forced and announced.command_id == order["command_id"]
 
 
 def test_openapi_describes_the_protected_stage_call(client: FlaskClient) -> None:

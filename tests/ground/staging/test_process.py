@@ -1,6 +1,7 @@
 """``marsy serve staging`` as its own process against a stand-in rocket on a real broker: Max-Q
 throttle when the board did not, one separation order per mission even when the service is
-killed before the rocket answered, and none again after a restart."""
+killed before the rocket answered, and none again after a restart; an operator's separation
+with propellant left refused unless forced, and then logged as forced with its reason."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 
 from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
-from marsy.protocol import CommandAction, FlightPhase
+from marsy.protocol import Channel, CommandAction, FlightPhase, LogRecord, decode_message
 from tests.ground.conftest import Service
 from tests.ground.steering.standin import StandInRocket, announce
 from tests.waiting import wait_for
@@ -99,3 +100,48 @@ def test_staging_orders_each_step_once_across_restarts(
         ("separate", 1, "accepted"),
     ]
     assert staging.health()["steering"]["failed"] == 0
+
+
+def test_an_early_manual_separation_is_refused_unless_forced_and_then_logged_as_forced(
+    broker: LocalMosquitto,
+    serve: Callable[..., Service],
+    rocket: StandInRocket,
+    bus_factory: Callable[..., MqttBus],
+) -> None:
+    observer = bus_factory(broker, "observer", persistent=False)
+    observer.subscribe(observer.topics.topic(Channel.LOGS, "staging"))
+    observer.start()
+    staging = serve("staging", broker, MARSY_GROUND_API_TOKENS=json.dumps(TOKENS))
+    rocket.answering.set()
+    rocket.set(FlightPhase.ASCENT, fuel_stage1=88.7, throttle=100.0)
+    mark = time.time()
+    wait_for(lambda: sample_after(staging, mark), 10, "the rocket's figures at staging")
+
+    order = {"mission_id": MISSION, "reason": "booster engine fire"}
+    status, refused = call(staging, "POST", "/stage", order)
+    assert (status, refused["error"]["code"]) == (409, "outside_envelope")
+    assert refused["error"]["message"] == (
+        "manual separation outside the envelope: first-stage propellant 88.7 %, not below 8 %, "
+        "and no cut-off yet (phase ascent); send force=true with a reason to override"
+    )
+    assert orders(staging) == [] and rocket.ids(CommandAction.SEPARATE) == []
+
+    status, forced = call(staging, "POST", "/stage", {**order, "force": True})
+    assert status == 200, forced
+    assert (forced["outcome"], forced["origin"], forced["forced"]) == ("accepted", "operator", True)
+    assert forced["why"].endswith("): booster engine fire")
+    assert rocket.ids(CommandAction.SEPARATE) == [forced["command_id"]]
+    assert [o["forced"] for o in orders(staging)] == [True], "the order's record says forced"
+
+    def forced_line() -> str | None:
+        delivery = observer.receive(0.2)
+        if delivery is None:
+            return None
+        observer.ack(delivery)
+        line = decode_message(delivery.payload)
+        assert isinstance(line, LogRecord)
+        return line.message if forced["command_id"] in line.message else None
+
+    logged = wait_for(forced_line, 10, "the forced order in the mission's log", interval=0)
+    assert logged.startswith("stage separation FORCED by operator: ")
+    assert "88.7 %" in logged and "booster engine fire" in logged

@@ -14,7 +14,7 @@ from ground.staging.rules import (
     propose,
 )
 from ground.steering.flight import FlightView, RocketSample
-from ground.steering.steps import OutOfOrder
+from ground.steering.steps import OutOfOrder, OutsideEnvelope
 from ground.steering.store import AUTO, Order, Outcome
 from marsy.protocol import CommandAction, Device, EventType, FlightPhase, MissionState
 
@@ -158,8 +158,42 @@ def test_a_manual_separation_out_of_order_says_why(
     assert str(refused.value) == reason
 
 
-def test_a_manual_separation_in_flight_is_proposed_with_its_reason() -> None:
-    proposal = manual_separation(view(fuel_stage1=30.0), {}, "M1", "engine out")
-    assert (proposal.step, proposal.why) == (SEPARATE, "manual order: engine out")
+def test_a_manual_separation_in_the_envelope_is_proposed_with_its_reason() -> None:
+    proposal = manual_separation(view(fuel_stage1=7.5), {}, "M1", "engine out")
+    assert (proposal.step, proposal.why, proposal.forced) == (
+        SEPARATE,
+        "manual order: engine out",
+        False,
+    )
     refused = {SEPARATE: order(SEPARATE, Outcome.REFUSED)}
-    assert manual_separation(view(fuel_stage1=30.0), refused, "M1", "again").step == SEPARATE
+    assert manual_separation(view(fuel_stage1=7.5), refused, "M1", "again").step == SEPARATE
+    after_cut_off = view(FlightPhase.COAST, fuel_stage1=9.0)
+    assert not manual_separation(after_cut_off, {}, "M1", "MECO").forced
+
+
+def test_a_manual_separation_with_propellant_left_needs_force_and_says_the_rule() -> None:
+    early = view(at=13.0, fuel_stage1=88.7)
+    with pytest.raises(OutsideEnvelope) as refused:
+        manual_separation(early, {}, "M1", "looks done")
+    assert str(refused.value) == (
+        "manual separation outside the envelope: first-stage propellant 88.7 %, not below 8 %, "
+        "and no cut-off yet (phase ascent); send force=true with a reason to override"
+    )
+    forced = manual_separation(early, {}, "M1", "engine fire", force=True)
+    assert forced.forced
+    assert forced.why == (
+        "manual order, forced outside the envelope (first-stage propellant 88.7 %, not below "
+        "8 %, and no cut-off yet (phase ascent)): engine fire"
+    )
+
+
+def test_force_never_separates_out_of_order() -> None:
+    with pytest.raises(OutOfOrder, match="no stage separation in phase pad"):
+        manual_separation(view(FlightPhase.PAD, fuel_stage1=100.0), {}, "M1", "x", force=True)
+
+
+def test_the_envelope_is_the_criteria_the_rules_use() -> None:
+    later = StagingCriteria(separate_below=20.0)
+    assert not manual_separation(view(fuel_stage1=15.0), {}, "M1", "spec", later).forced
+    with pytest.raises(OutsideEnvelope, match="not below 20 %"):
+        manual_separation(view(fuel_stage1=25.0), {}, "M1", "spec", later)

@@ -117,7 +117,7 @@ def test_the_rules_and_an_operator_cannot_both_order_a_step(
 ) -> None:
     steps = make(store, clock)
     steps.observe(status("M1"))
-    steps.observe(rocket("M1", FlightPhase.ASCENT, 100.0, fuel_stage1=20.0))
+    steps.observe(rocket("M1", FlightPhase.ASCENT, 100.0, fuel_stage1=7.9))
 
     def manual(view: FlightView, orders: Mapping[str, Order]) -> Proposal:
         return manual_separation(view, orders, "M1", "engine trouble")

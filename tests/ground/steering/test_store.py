@@ -4,6 +4,7 @@ its command id: ids are random, so the stored one is the only way back to it).""
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 from ground.steering.store import AUTO, Order, OrderStore, Outcome, command_id
@@ -77,4 +78,27 @@ def test_milestones_are_noted_once_per_mission(tmp_path: Path) -> None:
     assert not store.note("M1", EventType.STAGE_SEPARATION, "rocket", T0 + 121, "again")
     assert store.milestones("M1") == {EventType.STAGE_SEPARATION: T0 + 120}
     assert store.milestones("M2") == {}
+    store.close()
+
+
+def test_a_forced_order_is_kept_as_forced_also_in_a_store_from_before_forced_orders(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "orders.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE orders (mission_id TEXT NOT NULL, step TEXT NOT NULL, "
+        "attempt INTEGER NOT NULL, command_id TEXT NOT NULL UNIQUE, device TEXT NOT NULL, "
+        "action TEXT NOT NULL, level REAL, origin TEXT NOT NULL, why TEXT NOT NULL, "
+        "ordered_at REAL NOT NULL, outcome TEXT NOT NULL, answer TEXT, answered_at REAL, "
+        "PRIMARY KEY (mission_id, step, attempt));"
+        "INSERT INTO orders VALUES ('M0', 'separate', 1, 'staging-separate-0', 'rocket', "
+        "'separate', NULL, 'auto', 'below 8 %', 1.0, 'accepted', 'done', 2.0);"
+    )
+    old.close()
+    store = OrderStore(path)
+    forced = separation().model_copy(update={"origin": "operator", "forced": True})
+    assert store.place(forced)
+    assert [o.forced for o in store.orders("M0")] == [False]
+    assert store.orders("M1") == [forced]
     store.close()
