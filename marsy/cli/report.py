@@ -1,5 +1,6 @@
 """``marsy report`` and ``marsy export``: rebuild a past mission's report (HTML, PNG plots) or its
-CSV from stored data. A simulated run keeps everything in its run folder."""
+CSV from stored data. A simulated run keeps everything in its run folder; while it still flies,
+its store is read through the running server (:func:`marsy.sim.servers.open_store`)."""
 
 from __future__ import annotations
 
@@ -29,19 +30,20 @@ def build(
     from ground.report.build import export_csv, write_report
     from ground.report.data import load
     from marsy.settings import InfluxSettings
-    from marsy.sim.servers import open_store
+    from marsy.sim.servers import StoreBusy, open_store
 
-    with open_store(run, influx_url) as store:
-        settings = store.settings()
-        http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
-        try:
-            data = load(
-                mission_id, run / "state" / "command" / "missions.db", http, InfluxSettings()
-            )
-        except LookupError as exc:
-            raise click.ClickException(str(exc)) from None
-        finally:
-            http.close()
+    try:
+        with open_store(run, influx_url) as store:
+            settings = store.settings()
+            http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
+            try:
+                data = load(
+                    mission_id, run / "state" / "command" / "missions.db", http, InfluxSettings()
+                )
+            finally:
+                http.close()
+    except (LookupError, StoreBusy) as exc:
+        raise click.ClickException(str(exc)) from None
     target = out or run / "report" / mission_id
     if csv_only:
         export_csv(data, target)
@@ -114,14 +116,18 @@ def replay(
     import time
 
     from marsy.sim.replay import replay as run_replay
+    from marsy.sim.servers import StoreBusy
 
-    result = run_replay(
-        mission_id,
-        run or find_run(mission_id, runs),
-        speed,
-        lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}"),
-        influx_url,
-    )
+    try:
+        result = run_replay(
+            mission_id,
+            run or find_run(mission_id, runs),
+            speed,
+            lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}"),
+            influx_url,
+        )
+    except StoreBusy as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"{result.published} samples replayed as {result.replay_id}")
     keys = sorted(set(result.live) | set(result.replayed))
     click.echo(f"{'device':<10}{'rule':<16}{'parameter':<20}{'verdict':<9}{'live':>6}{'replay':>8}")
