@@ -1,9 +1,7 @@
-"""A thin layer over Flask: routes declared with their body and answer models, so requests are
-validated by pydantic, errors share one JSON envelope and the OpenAPI description writes itself.
-
-Error envelope, for every 4xx/5xx::
-
-    {"error": {"status": 422, "code": "invalid", "message": "...", "field": "wind_speed"}}
+"""A thin layer over Flask: routes declared with their body, answer models and statuses, so
+requests are validated by pydantic, errors share one JSON envelope (:mod:`ground.web.errors`),
+bodies are bounded (:mod:`ground.web.inputs`) and the OpenAPI description writes itself with
+the statuses each route really answers (:mod:`ground.web.statuses`).
 
 State-changing routes take ``auth=True``: the caller sends ``Authorization: Bearer <token>``,
 the token names the caller (``api_tokens`` in the settings), and ``callers`` may restrict which
@@ -15,56 +13,23 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Flask, Response, g, request
-from pydantic import BaseModel, SecretStr, ValidationError
-from werkzeug.exceptions import HTTPException
+from pydantic import BaseModel, SecretStr
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ground.web.errors import ApiError, ErrorEnvelope
+from ground.web.inputs import MAX_BODY, refuse_oversize, too_large
+from ground.web.statuses import UndeclaredStatus, route_statuses
 
 logger = logging.getLogger(__name__)
 
-M = TypeVar("M", bound=BaseModel)
 View = Callable[..., Any]
-
-
-class ApiError(Exception):
-    """An error answered with the JSON envelope."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-
-    def response(self) -> Response:
-        error: dict[str, Any] = {"status": self.status, "code": self.code, "message": self.message}
-        if self.field is not None:
-            error["field"] = self.field
-        return Response(
-            json.dumps({"error": error}), status=self.status, mimetype="application/json"
-        )
-
-
-def body(model: type[M]) -> M:
-    """The request's JSON body validated as ``model``: 400 if it is not JSON, 422 naming the
-    field at fault if it does not fit."""
-    raw = request.get_data(cache=True)
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "malformed", "the body is not JSON", "<body>") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, "malformed", "the body must be a JSON object", "<body>")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "<body>"
-        raise ApiError(422, "invalid", first["msg"], where) from None
 
 
 @dataclass
@@ -75,15 +40,19 @@ class _Route:
     body: type[BaseModel] | None
     answer: type[BaseModel] | None
     auth: bool
+    statuses: dict[int, str]
 
 
 @dataclass
 class Api:
-    """Routes of one service, with what OpenAPI needs to know about them."""
+    """Routes of one service, with what OpenAPI needs to know about them; ``max_body`` bounds
+    every request body of the app it is installed on."""
 
     title: str
     tokens: Mapping[str, SecretStr] = field(default_factory=dict)
+    max_body: int = MAX_BODY
     routes: list[_Route] = field(default_factory=list)
+    _endpoints: dict[str, _Route] = field(default_factory=dict, repr=False)
 
     def route(
         self,
@@ -95,8 +64,12 @@ class Api:
         answer: type[BaseModel] | None = None,
         auth: bool = False,
         callers: Iterable[str] | None = None,
+        statuses: Mapping[int, str] | None = None,
     ) -> Callable[[View], View]:
-        """Register a view; it returns a model (sent as JSON) or ``(model, status)``."""
+        """Register a view; it returns a model (sent as JSON) or ``(model, status)``.
+
+        ``statuses``: what the view itself may answer beyond 200 (a 2xx here replaces 200), with
+        what each means; the layer adds its own (:func:`ground.web.statuses.route_statuses`)."""
         allowed = frozenset(callers) if callers is not None else None
 
         def register(view: View) -> View:
@@ -117,9 +90,19 @@ class Api:
                 )
                 return Response(payload, status=status, mimetype="application/json")
 
-            app.add_url_rule(path, endpoint=f"{method}:{path}", view_func=handler, methods=[method])
+            endpoint = f"{method}:{path}"
+            app.add_url_rule(path, endpoint=endpoint, view_func=handler, methods=[method])
             summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
-            self.routes.append(_Route(path, method, summary, body, answer, auth))
+            every = route_statuses(
+                statuses or {},
+                body=body is not None,
+                auth=auth,
+                restricted=allowed is not None,
+                max_body=self.max_body,
+            )
+            route = _Route(path, method, summary, body, answer, auth, every)
+            self.routes.append(route)
+            self._endpoints[endpoint] = route
             return view
 
         return register
@@ -135,6 +118,19 @@ class Api:
                     raise ApiError(403, "forbidden", f"{caller} may not call this endpoint")
                 return caller
         raise ApiError(401, "unauthenticated", "unknown token")
+
+    def _check_declared(self, response: Response) -> Response:
+        route = self._endpoints.get(request.endpoint or "")
+        if route is None or request.method == "OPTIONS":
+            return response
+        if response.status_code not in route.statuses:
+            warnings.warn(
+                f"{route.method} {route.path} answered {response.status_code}, "
+                f"not among its declared statuses {sorted(route.statuses)}",
+                UndeclaredStatus,
+                stacklevel=1,
+            )
+        return response
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI 3.1 description of the registered routes."""
@@ -154,11 +150,12 @@ class Api:
                     "required": True,
                     "content": {"application/json": {"schema": ref(route.body)}},
                 }
-            ok: dict[str, Any] = {"description": "OK"}
-            if route.answer is not None:
-                ok["content"] = {"application/json": {"schema": ref(route.answer)}}
-            operation["responses"]["200"] = ok
-            operation["responses"]["4XX"] = {"description": "the JSON error envelope"}
+            for status, meaning in route.statuses.items():
+                answer: dict[str, Any] = {"description": meaning}
+                model = route.answer if status < 400 else ErrorEnvelope
+                if model is not None:
+                    answer["content"] = {"application/json": {"schema": ref(model)}}
+                operation["responses"][str(status)] = answer
             if route.auth:
                 operation["security"] = [{"bearer": []}]
             flask_path = route.path.replace("<", "{").replace(">", "}")
@@ -174,11 +171,19 @@ class Api:
         }
 
     def install(self, app: Flask, health: Callable[[], Mapping[str, Any]]) -> None:
-        """Error handlers, ``/health`` and ``/openapi.json``."""
+        """The body limit, error handlers, the declared-status check, ``/health`` and
+        ``/openapi.json``."""
+        app.config["MAX_CONTENT_LENGTH"] = self.max_body
+        app.before_request(refuse_oversize)
+        app.after_request(self._check_declared)
 
         @app.errorhandler(ApiError)
         def api_error(error: ApiError) -> Response:
             return error.response()
+
+        @app.errorhandler(RequestEntityTooLarge)
+        def chunked_too_large(error: RequestEntityTooLarge) -> Response:
+            return too_large(self.max_body).response()
 
         @app.errorhandler(HTTPException)
         def http_error(error: HTTPException) -> Response:
@@ -190,10 +195,12 @@ class Api:
             logger.exception("unhandled error in %s %s", request.method, request.path)
             return ApiError(500, "internal", "internal error").response()
 
-        @app.get("/health")
+        @self.route(app, "/health")
         def health_view() -> Response:
+            """The service's own counters and state."""
             return Response(json.dumps(dict(health()), default=str), mimetype="application/json")
 
-        @app.get("/openapi.json")
+        @self.route(app, "/openapi.json")
         def openapi_view() -> Response:
+            """This description."""
             return Response(json.dumps(self.openapi()), mimetype="application/json")

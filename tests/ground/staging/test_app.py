@@ -90,7 +90,7 @@ def test_a_bad_body_is_422_naming_the_field(
 
 
 def test_not_json_is_400(client: FlaskClient) -> None:
-    response = client.post("/stage", data=b"{nope", headers=AUTH)
+    response = client.post("/stage", data=b"{nope", content_type="application/json", headers=AUTH)
     assert response.status_code == 400 and error(response)["field"] == "<body>"
 
 
