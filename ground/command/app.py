@@ -69,6 +69,9 @@ def _entries(mission_id: str, entries: list[Entry]) -> Timeline:
     )
 
 
+NO_SUCH_MISSION = {404: "no such mission"}
+
+
 def create_app(settings: GroundSettings, director: Director, store: MissionStore) -> Flask:
     app = Flask("command")
     api = Api("MarsY command", tokens=settings.api_tokens)
@@ -79,7 +82,18 @@ def create_app(settings: GroundSettings, director: Director, store: MissionStore
             raise ApiError(404, "not_found", f"no mission {mission_id}")
         return mission
 
-    @api.route(app, "/missions", method="POST", body=StartMission, answer=MissionView, auth=True)
+    @api.route(
+        app,
+        "/missions",
+        method="POST",
+        body=StartMission,
+        answer=MissionView,
+        auth=True,
+        statuses={
+            201: "the mission, launched or scrubbed by the go/no-go poll (its state says)",
+            409: "another mission is flying",
+        },
+    )
     def start() -> tuple[MissionView, int]:
         """Start a mission: go/no-go poll, then the launch (409 while another one flies)."""
         request = body(StartMission)
@@ -94,7 +108,7 @@ def create_app(settings: GroundSettings, director: Director, store: MissionStore
         """Every mission, oldest first."""
         return MissionList(missions=[MissionView.of(m) for m in store.missions()])
 
-    @api.route(app, "/missions/current", answer=MissionView)
+    @api.route(app, "/missions/current", answer=MissionView, statuses={404: "no mission yet"})
     def current() -> MissionView:
         """The latest mission and its current phase."""
         all_missions = store.missions()
@@ -102,18 +116,18 @@ def create_app(settings: GroundSettings, director: Director, store: MissionStore
             raise ApiError(404, "not_found", "no mission yet")
         return MissionView.of(all_missions[-1])
 
-    @api.route(app, "/missions/<mission_id>", answer=MissionView)
+    @api.route(app, "/missions/<mission_id>", answer=MissionView, statuses=NO_SUCH_MISSION)
     def mission(mission_id: str) -> MissionView:
         """One mission."""
         return MissionView.of(mission_or_404(mission_id))
 
-    @api.route(app, "/missions/<mission_id>/timeline", answer=Timeline)
+    @api.route(app, "/missions/<mission_id>/timeline", answer=Timeline, statuses=NO_SUCH_MISSION)
     def timeline(mission_id: str) -> Timeline:
         """The mission log: go/no-go, decisions, events, alerts, commands, acks, webcast."""
         mission_or_404(mission_id)
         return _entries(mission_id, store.timeline(mission_id))
 
-    @api.route(app, "/missions/<mission_id>/commands", answer=Timeline)
+    @api.route(app, "/missions/<mission_id>/commands", answer=Timeline, statuses=NO_SUCH_MISSION)
     def commands(mission_id: str) -> Timeline:
         """The command history: Command's own orders, every command sent to a device, every
         answer, and Command's decisions."""

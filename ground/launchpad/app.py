@@ -96,6 +96,10 @@ def create_app(settings: GroundSettings, pad: Launchpad) -> Flask:
         answer=LaunchResult,
         auth=True,
         callers=["command"],
+        statuses={
+            409: "refused: launched already, the weather's no-go, or the rocket's refusal",
+            504: "the rocket did not answer the ignition",
+        },
     )
     def launch() -> tuple[LaunchResult, int]:
         """Order the ignition of the given mission's rocket."""

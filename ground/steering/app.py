@@ -64,7 +64,19 @@ def create_steering_app(
         """The current mission, the rocket's figures, the milestones and the orders."""
         return steps.status()
 
-    @api.route(app, path, method="POST", body=ManualOrder, answer=Order, auth=True)
+    @api.route(
+        app,
+        path,
+        method="POST",
+        body=ManualOrder,
+        answer=Order,
+        auth=True,
+        statuses={
+            200: "placed and acknowledged by the rocket",
+            202: "placed; the rocket has not answered yet",
+            409: "out of order, outside the envelope without force, or refused by the rocket",
+        },
+    )
     def order_now() -> tuple[Order, int]:
         """Place the order now (once per mission, when the flight allows it)."""
         request = body(ManualOrder)

@@ -50,7 +50,12 @@ def create_app(
         """What the page shows now: mission, phase, commentary, figures, alerts, events."""
         return hub.snapshot()
 
-    @api.route(app, "/missions/<mission_id>/transcript", answer=Transcript)
+    @api.route(
+        app,
+        "/missions/<mission_id>/transcript",
+        answer=Transcript,
+        statuses={404: "no interview for this mission"},
+    )
     def transcript(mission_id: str) -> Transcript:
         """The astronaut interview of a mission, as far as it has gone."""
         found = store.transcript(mission_id)
