@@ -253,3 +253,88 @@ def test_an_offset_without_limit_gives_one_row(client: Client) -> None:
     client.write("m a=1 1\nm a=2 2\nm a=3 3")
     rows = json.loads(client.query("SELECT a FROM m OFFSET 1", epoch="ns").body)
     assert rows["results"][0]["series"][0]["values"] == [[2, 2]]
+
+
+@pytest.fixture
+def writer(client: Client) -> Client:
+    """A user with WRITE on ``db`` only, beside a database ``other``."""
+    for statement in (
+        'CREATE DATABASE "other"',
+        "CREATE USER w WITH PASSWORD 'pw'",
+        'GRANT WRITE ON "db" TO "w"',
+    ):
+        assert body(client.query(statement, method="POST")).count("error") == 0, statement
+    return Client(client.api, login=("w", "pw"))
+
+
+def test_a_writer_writes_its_database_and_does_nothing_else(client: Client, writer: Client) -> None:
+    assert writer.write(f"m a=1 {T}").status == 204
+    assert writer.write("").status == 204, "an empty write: how a writer checks its grant"
+    other = writer.write(f"m a=1 {T}", db="other")
+    assert (other.status, body(other)) == (
+        403,
+        '{"error":"\\"w\\" user is not authorized to write to database \\"other\\""}\n',
+    )
+    read = writer.query("SELECT * FROM m")
+    assert (read.status, body(read)) == (
+        403,
+        '{"error":"error authorizing query: w not authorized to execute statement '
+        "'SELECT * FROM m', requires READ on db\"}\n",
+    )
+    for statement in ('CREATE DATABASE "x"', 'DROP DATABASE "db"', "SHOW GRANTS FOR w"):
+        refused = writer.query(statement, method="POST")
+        assert refused.status == 403 and "requires admin privilege" in body(refused), statement
+    assert body(writer.query("SHOW DATABASES")) == (
+        '{"results":[{"statement_id":0,"series":[{"name":"databases","columns":["name"],'
+        '"values":[["db"]]}]}]}\n'
+    )
+    assert body(client.query("SELECT * FROM m", epoch="ns")) == (
+        '{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","a"],'
+        f'"values":[[{T},1]]}}]}}]}}\n'
+    )
+
+
+def test_a_reader_reads_and_may_not_write(client: Client, writer: Client) -> None:
+    client.write(f"m a=1 {T}")
+    client.query('GRANT READ ON "db" TO "w"', method="POST")
+    assert writer.query("SELECT * FROM m").status == 200
+    assert writer.write(f"m a=2 {T}").status == 403
+
+
+def test_revoking_clears_bits_and_leaves_no_privileges_listed(
+    client: Client, writer: Client
+) -> None:
+    def grants() -> str:
+        return body(client.query("SHOW GRANTS FOR w"))
+
+    client.query("GRANT ALL ON db TO w; REVOKE READ ON db FROM w", method="POST")
+    assert grants() == (
+        '{"results":[{"statement_id":0,"series":[{"columns":["database","privilege"],'
+        '"values":[["db","WRITE"]]}]}]}\n'
+    )
+    client.query("REVOKE WRITE ON db FROM w", method="POST")
+    assert '"values":[["db","NO PRIVILEGES"]]' in grants()
+    assert writer.write(f"m a=1 {T}").status == 403
+    client.query("GRANT READ ON other TO w; DROP DATABASE other", method="POST")
+    assert '"values":[["db","NO PRIVILEGES"]]' in grants(), "a dropped database's grant goes"
+
+
+def test_an_admin_made_and_unmade(client: Client, writer: Client) -> None:
+    client.query("GRANT ALL PRIVILEGES TO w", method="POST")
+    assert writer.query('CREATE DATABASE "x"', method="POST").status == 200
+    client.query("REVOKE ALL PRIVILEGES FROM w", method="POST")
+    assert writer.query('DROP DATABASE "x"', method="POST").status == 403
+
+
+def test_privilege_statement_errors(client: Client, writer: Client) -> None:
+    assert body(client.query("GRANT READ ON nodb TO w", method="POST")) == (
+        '{"results":[{"statement_id":0,"error":"database not found: nodb"}]}\n'
+    )
+    for statement in ("GRANT READ ON db TO nobody", "REVOKE ALL FROM nobody", "SHOW GRANTS FOR x"):
+        assert body(client.query(statement, method="POST")) == (
+            '{"results":[{"statement_id":0,"error":"user not found"}]}\n'
+        )
+    assert body(client.query("GRANT READ ON db TO w", method="GET")) == (
+        '{"results":[{"statement_id":0,"messages":[{"level":"warning","text":"deprecated use of '
+        "'GRANT READ ON db TO w' in a read only context, please use a POST request instead\"}]}]}\n"
+    )

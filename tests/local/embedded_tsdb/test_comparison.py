@@ -3,7 +3,8 @@
 Both servers get the same line protocol (two missions, tags, float/int/string/bool fields, a
 point written twice, alerts at the same instant); then every query shape MarsY sends, through
 :class:`TelemetryReader` as MarsY reads them and as raw ``/query`` bodies compared byte for
-byte, plus an empty answer, errors and refused writes.
+byte, plus an empty answer, errors and refused writes; and the privilege statements MarsY's
+set-up sends, with what each user may then do.
 """
 
 from __future__ import annotations
@@ -42,10 +43,21 @@ class Side:
     server: Server
     http: InfluxHttp
 
-    def raw(self, method: str, path: str, params: dict[str, str], body: bytes = b"") -> bytes:
-        """Status and body of one request, as sent: errors are compared, not raised."""
-        login = f"{self.server.username}:{self.server.password}".encode()
-        headers = {"Authorization": "Basic " + base64.b64encode(login).decode()}
+    def raw(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        body: bytes = b"",
+        login: tuple[str, str] | None = None,
+    ) -> bytes:
+        """Status and body of one request, as sent (as the admin unless another ``login`` is
+        given, anonymous if it is empty): errors are compared, not raised."""
+        user, password = login or (self.server.username, self.server.password)
+        headers = {}
+        if user:
+            token = base64.b64encode(f"{user}:{password}".encode()).decode()
+            headers["Authorization"] = "Basic " + token
         conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
         try:
             conn.request(method, f"{path}?{urllib.parse.urlencode(params)}", body, headers)
@@ -148,10 +160,15 @@ def mission_lines() -> list[str]:
 
 
 def same(
-    pair: list[Side], method: str, path: str, params: dict[str, str], body: bytes = b""
+    pair: list[Side],
+    method: str,
+    path: str,
+    params: dict[str, str],
+    body: bytes = b"",
+    login: tuple[str, str] | None = None,
 ) -> bytes:
-    answers = [side.raw(method, path, params, body) for side in pair]
-    assert answers[1] == answers[0], f"{method} {path} {params}"
+    answers = [side.raw(method, path, params, body, login) for side in pair]
+    assert answers[1] == answers[0], f"{method} {path} {params} as {login and login[0]}"
     return answers[0]
 
 
@@ -210,3 +227,68 @@ def test_refused_writes_get_influxds_errors(sides: tuple[str, list[Side]]) -> No
     for side in pair:
         with pytest.raises(InfluxRejected, match="field type conflict"):
             side.http.write(database, b'rocket,mission=m1 altitude="again" 5')
+
+
+def test_privileges_get_influxds_answers(sides: tuple[str, list[Side]]) -> None:
+    """A user per test (users are server-wide), granted, used, revoked; one database at a time
+    in ``SHOW GRANTS``, whose rows influxd lists in no fixed order."""
+    database, pair = sides
+    user = f"u_{uuid.uuid4().hex[:8]}"
+    login = (user, "pw")
+
+    def admin(statement: str, method: str = "POST") -> bytes:
+        return same(pair, method, "/query", {"q": statement})
+
+    def as_user(method: str, path: str, params: dict[str, str], body: bytes = b"") -> bytes:
+        return same(pair, method, path, params, body, login)
+
+    def select() -> bytes:
+        return as_user("GET", "/query", {"db": database, "q": 'SELECT * FROM "rocket"'})
+
+    def write(body: bytes, db: str = database) -> bytes:
+        return as_user("POST", "/write", {"db": db}, body)
+
+    admin(f"CREATE USER {user} WITH PASSWORD 'pw'")
+    assert b"values" not in admin(f"SHOW GRANTS FOR {user}", "GET")
+    admin(f'GRANT WRITE ON "{database}" TO "{user}"')
+    assert b'"WRITE"' in admin(f"SHOW GRANTS FOR {user}", "GET")
+    assert write(b"rocket,mission=m1 altitude=1.0 1") == b"204 "
+    assert write(b"") == b"204 ", "an empty write: how a recorder checks its grant"
+    assert write(b"m a=1", "no_such_db").startswith(b"404 ")
+    assert select().startswith(b"403 ")
+    assert as_user("GET", "/query", {"q": "SHOW DATABASES"}).startswith(b"200 ")
+    for statement in (
+        "CREATE DATABASE x",
+        f"DROP DATABASE {database}",
+        f"SHOW GRANTS FOR {user}",
+        f"GRANT ALL ON {database} TO {user}",
+        f"REVOKE ALL PRIVILEGES FROM {user}",
+    ):
+        assert as_user("POST", "/query", {"q": statement}).startswith(b"403 ")
+
+    admin(f"GRANT READ ON {database} TO {user}", "GET")  # a warning: use POST
+    assert b'"altitude"' in select()
+    assert write(b"rocket,mission=m1 altitude=2.0 2").startswith(b"403 ")
+    admin(f"GRANT ALL ON {database} TO {user}; REVOKE READ ON {database} FROM {user}")
+    assert b'"WRITE"' in admin(f"SHOW GRANTS FOR {user}")
+    admin(f"REVOKE ALL ON {database} FROM {user}")
+    assert b"NO PRIVILEGES" in admin(f"SHOW GRANTS FOR {user}")
+    assert b"values" not in as_user("GET", "/query", {"q": "SHOW DATABASES"})
+    admin(f"GRANT ALL PRIVILEGES TO {user}")
+    assert b'"altitude"' in select()
+    admin(f"REVOKE ALL FROM {user}")
+    assert select().startswith(b"403 ")
+
+    for statement in (
+        f"GRANT READ ON no_such_db TO {user}",
+        f"GRANT READ ON {database} TO nobody_{user}",
+        f"REVOKE WRITE ON {database} FROM nobody_{user}",
+        f"SHOW GRANTS FOR nobody_{user}",
+        f"GRANT READ ON {database} TO {user}; GRANT WRITE ON no_such_db TO {user}; SELECT 1",
+        f"GRANT READ TO {user}",
+        f"REVOKE ALL {user}",
+    ):
+        admin(statement)
+    for anonymous in (("", ""), (user, "wrong")):
+        same(pair, "GET", "/query", {"db": database, "q": "SHOW DATABASES"}, login=anonymous)
+        same(pair, "POST", "/write", {"db": database}, b"m a=1", login=anonymous)

@@ -12,10 +12,16 @@ from marsy.local.embedded.tsdb.influxql.ast import (
     CreateUser,
     DropDatabase,
     Field,
+    Grant,
+    GrantAdmin,
     IntegerLit,
     Measurement,
+    Privilege,
+    Revoke,
+    RevokeAdmin,
     SelectStatement,
     ShowDatabases,
+    ShowGrants,
     SortField,
     StringLit,
     Unsupported,
@@ -82,9 +88,33 @@ def test_admin_statements() -> None:
     ]
 
 
+def test_privilege_statements() -> None:
+    statements = parse_query(
+        'GRANT READ ON flight TO grafana; grant write on "payload" to "payload"; '
+        "GRANT ALL ON x TO u; GRANT ALL PRIVILEGES TO boss; REVOKE WRITE ON x FROM u; "
+        "REVOKE ALL PRIVILEGES ON x FROM u; REVOKE ALL FROM boss; SHOW GRANTS FOR u"
+    )
+    assert statements == [
+        Grant(Privilege.READ, "flight", "grafana"),
+        Grant(Privilege.WRITE, "payload", "payload"),
+        Grant(Privilege.ALL, "x", "u"),
+        GrantAdmin("boss"),
+        Revoke(Privilege.WRITE, "x", "u"),
+        Revoke(Privilege.ALL, "x", "u"),
+        RevokeAdmin("boss"),
+        ShowGrants("u"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "written"),
     [
+        ("grant all on flight to telemetry", "GRANT ALL PRIVILEGES ON flight TO telemetry"),
+        ('GRANT READ ON "a b" TO "select"', 'GRANT READ ON "a b" TO "select"'),
+        ("GRANT ALL TO boss", "GRANT ALL PRIVILEGES TO boss"),
+        ("REVOKE ALL ON b FROM w", "REVOKE ALL PRIVILEGES ON b FROM w"),
+        ("REVOKE ALL FROM w", "REVOKE ALL PRIVILEGES FROM w"),
+        ("show grants for w", "SHOW GRANTS FOR w"),
         (
             "select * from \"rocket\" where mission='m1' and time > 0 order by time desc limit 5",
             "SELECT * FROM rocket WHERE mission = 'm1' AND time > 0 ORDER BY time DESC LIMIT 5",
@@ -169,6 +199,18 @@ def test_statements_are_written_back_as_influxd_quotes_them(text: str, written: 
             "MEASUREMENTS, QUERIES, RETENTION, SERIES, SHARD, SHARDS, STATS, SUBSCRIPTIONS, TAG, "
             "USERS at line 1, char 6",
         ),
+        ("GRANT", "found EOF, expected READ, WRITE, ALL [PRIVILEGES] at line 1, char 7"),
+        (
+            "GRANT BOGUS ON a TO w",
+            "found BOGUS, expected READ, WRITE, ALL [PRIVILEGES] at line 1, char 7",
+        ),
+        ("GRANT READ TO w", "found TO, expected ON at line 1, char 12"),
+        ("GRANT ALL PRIVILEGES w", "found w, expected ON, TO at line 1, char 22"),
+        ("GRANT READ ON a w", "found w, expected TO at line 1, char 17"),
+        ("REVOKE READ FROM w", "found FROM, expected ON at line 1, char 13"),
+        ("REVOKE ALL w", "found w, expected ON, FROM at line 1, char 12"),
+        ("SHOW GRANTS w", "found w, expected FOR at line 1, char 13"),
+        ("SHOW GRANTS FOR", "found EOF, expected identifier at line 1, char 17"),
         (
             "DROP FOO",
             "found FOO, expected CONTINUOUS, DATABASE, MEASUREMENT, RETENTION, SERIES, SHARD, "

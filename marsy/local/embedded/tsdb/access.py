@@ -2,8 +2,10 @@
 
 Until an admin exists nobody signs in: a query is refused unless its first statement creates an
 admin user, and a write has no user to write as. Once one exists every ``/query`` and
-``/write`` needs ``u``/``p`` parameters or Basic auth. Admins may do anything; other users may
-only list databases (the embedded store grants no other privilege). Pure: the users come in.
+``/write`` needs ``u``/``p`` parameters or Basic auth. Admins may do anything; another user may
+list the databases it holds a privilege on, SELECT where it may READ, write where it may WRITE
+(``ALL`` is both), and nothing else: every other statement needs an admin, as in influxd
+(``SHOW GRANTS`` too, even for oneself). Pure: the users come in.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ import base64
 import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from marsy.local.embedded.tsdb.influxql.ast import (
     CreateUser,
     Measurement,
+    Privilege,
     SelectStatement,
     ShowDatabases,
     Statement,
+    SubQuery,
     render,
 )
 from marsy.local.embedded.tsdb.meta import User
@@ -77,6 +82,24 @@ def quote(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+def required(statement: Statement) -> list[tuple[Privilege, str]] | None:
+    """influxql's ``RequiredPrivileges``: (privilege, database) pairs, the database empty for the
+    request's ``db``; ``None`` where only an admin may."""
+    if isinstance(statement, ShowDatabases):
+        return [(Privilege.NONE, "")]
+    if isinstance(statement, SelectStatement):
+        needs: list[tuple[Privilege, str]] = []
+        for source in statement.sources:
+            if isinstance(source, Measurement):
+                needs.append((Privilege.READ, source.database))
+            elif isinstance(source, SubQuery):
+                needs += required(source.statement) or []
+        if statement.target is not None:
+            needs.append((Privilege.WRITE, statement.target.database))
+        return needs
+    return None
+
+
 def authorize_query(
     statements: Sequence[Statement], user: User | None, user_count: int, database: str
 ) -> None:
@@ -93,26 +116,27 @@ def authorize_query(
     if user.admin:
         return
     for statement in statements:
-        if isinstance(statement, ShowDatabases):
-            continue
-        if isinstance(statement, SelectStatement):
-            source = statement.sources[0] if statement.sources else None
-            target = source.database if isinstance(source, Measurement) else ""
-            needs = f"READ on {target or database}"
-        else:
-            needs = "admin privilege"
-        raise Refused(
-            403,
-            f"error authorizing query: {user.name} not authorized to execute statement "
-            f"'{render(statement)}', requires {needs}",
-        )
+        needs = required(statement)
+        if needs is None:
+            _refuse(user, statement, "admin privilege")
+        for privilege, target in needs:
+            if not user.may(privilege, target or database):
+                _refuse(user, statement, f"{privilege.text()} on {target or database}")
+
+
+def _refuse(user: User, statement: Statement, needs: str) -> NoReturn:
+    raise Refused(
+        403,
+        f"error authorizing query: {user.name} not authorized to execute statement "
+        f"'{render(statement)}', requires {needs}",
+    )
 
 
 def authorize_write(user: User | None, database: str) -> None:
     """Raise :class:`Refused` (403) unless ``user`` may write to ``database``."""
     if user is None:
         raise Refused(403, f"user is required to write to database {quote(database)}")
-    if not user.admin:
+    if not user.may(Privilege.WRITE, database):
         raise Refused(
             403, f"{quote(user.name)} user is not authorized to write to database {quote(database)}"
         )

@@ -226,7 +226,9 @@ def _result_objects(results: list[StatementResult], epoch: str, pretty: bool) ->
             series = []
             for item in result.series:
                 rows = _with_times(item.values, epoch) if result.has_time else item.values
-                one: dict[str, object] = {"name": item.name, "columns": item.columns}
+                one: dict[str, object] = {"columns": item.columns}
+                if item.name:  # influxd's ``omitempty``: SHOW GRANTS rows have no name
+                    one = {"name": item.name, **one}
                 if rows:
                     one["values"] = rows if pretty else RawJSON(encode_rows(rows))
                 series.append(one)

@@ -1,8 +1,11 @@
-"""The catalogue: which databases exist (in creation order, as influxd lists them) and the users.
+"""The catalogue: which databases exist (in creation order, as influxd lists them), the users
+and their privileges on each database.
 
 One small SQLite file beside the data. Passwords are kept as salted PBKDF2 hashes; a login that
 was checked once is remembered in memory, because MarsY signs every request in and a key
 derivation per request would cost more than the request (influxd keeps a cache the same way).
+A privilege stays listed once set, even as ``NO PRIVILEGES`` after a revoke, until its database
+is dropped: influxd's meta store does the same.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ import hmac
 import os
 import sqlite3
 import threading
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from marsy.local.embedded.tsdb.influxql.ast import Privilege
 
 _ITERATIONS = 100_000
 
@@ -28,10 +34,20 @@ CREATE TABLE IF NOT EXISTS users (
     hash BLOB NOT NULL,
     admin INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS privileges (
+    user TEXT NOT NULL,
+    database TEXT NOT NULL,
+    privilege INTEGER NOT NULL,
+    PRIMARY KEY (user, database)
+);
 """
 
 
-class UserExists(Exception):
+class MetaError(Exception):
+    """A statement on users or privileges failed; the message is influxd's."""
+
+
+class UserExists(MetaError):
     """influxd's ``user already exists``: same name, another password or privilege."""
 
 
@@ -39,6 +55,14 @@ class UserExists(Exception):
 class User:
     name: str
     admin: bool
+    privileges: Mapping[str, Privilege] = field(default_factory=dict)
+    """By database: what the user may do there beside an admin's everything."""
+
+    def may(self, privilege: Privilege, database: str) -> bool:
+        """influxd's ``AuthorizeDatabase``: ALL covers READ and WRITE, NONE asks nothing."""
+        if self.admin or privilege is Privilege.NONE:
+            return True
+        return self.privileges.get(database) in (privilege, Privilege.ALL)
 
 
 def _derive(password: str, salt: bytes) -> bytes:
@@ -82,6 +106,7 @@ class Meta:
             if row is None:
                 return None
             self._db.execute("DELETE FROM databases WHERE id = ?", (row[0],))
+            self._db.execute("DELETE FROM privileges WHERE database = ?", (name,))
             return int(row[0])
 
     # --- users --------------------------------------------------------------------------------
@@ -115,20 +140,52 @@ class Meta:
             )
 
     def authenticate(self, name: str, password: str) -> User | None:
-        """The user if ``password`` is theirs."""
+        """The user, with the privileges they have now, if ``password`` is theirs."""
         with self._lock:
             row = self._db.execute(
-                "SELECT salt, hash, admin FROM users WHERE name = ?", (name,)
+                "SELECT salt, hash FROM users WHERE name = ?", (name,)
             ).fetchone()
             if row is None:
                 return None
-            salt, digest, admin = row
+            salt, digest = row
             quick = hashlib.sha256(salt + password.encode()).digest()
             known = self._checked.get(name)
-        if known is not None and hmac.compare_digest(known, quick):
-            return User(name, bool(admin))
-        if not hmac.compare_digest(_derive(password, salt), digest):
-            return None
+        if known is None or not hmac.compare_digest(known, quick):
+            if not hmac.compare_digest(_derive(password, salt), digest):
+                return None
+            with self._lock:
+                self._checked[name] = quick
+        return self.user(name)
+
+    def user(self, name: str) -> User:
+        """The user as they are now; :class:`MetaError` ``user not found``."""
         with self._lock:
-            self._checked[name] = quick
-        return User(name, bool(admin))
+            row = self._db.execute("SELECT admin FROM users WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise MetaError("user not found")
+            granted = self._db.execute(
+                "SELECT database, privilege FROM privileges WHERE user = ? ORDER BY rowid", (name,)
+            ).fetchall()
+        return User(name, bool(row[0]), {database: Privilege(p) for database, p in granted})
+
+    def set_admin(self, name: str, admin: bool) -> None:
+        with self._lock:
+            changed = self._db.execute(
+                "UPDATE users SET admin = ? WHERE name = ?", (int(admin), name)
+            ).rowcount
+        if not changed:
+            raise MetaError("user not found")
+
+    def set_privilege(self, name: str, database: str, privilege: Privilege) -> None:
+        """influxd's ``SetPrivilege``: the user, then the database must exist."""
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone() is None:
+                raise MetaError("user not found")
+            known = self._db.execute("SELECT 1 FROM databases WHERE name = ?", (database,))
+            if known.fetchone() is None:
+                raise MetaError(f"database not found: {database}")
+            self._db.execute(
+                "INSERT INTO privileges (user, database, privilege) VALUES (?, ?, ?) "
+                "ON CONFLICT (user, database) DO UPDATE SET privilege = excluded.privilege",
+                (name, database, int(privilege)),
+            )

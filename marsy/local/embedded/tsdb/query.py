@@ -15,13 +15,19 @@ from marsy.local.embedded.tsdb.influxql.ast import (
     CreateDatabase,
     CreateUser,
     DropDatabase,
+    Grant,
+    GrantAdmin,
+    Privilege,
+    Revoke,
+    RevokeAdmin,
     SelectStatement,
     ShowDatabases,
+    ShowGrants,
     Statement,
     Unsupported,
     render,
 )
-from marsy.local.embedded.tsdb.meta import User, UserExists
+from marsy.local.embedded.tsdb.meta import Meta, MetaError, User
 from marsy.local.embedded.tsdb.reading import QueryError
 from marsy.local.embedded.tsdb.select import ResultSeries, run, target_measurement
 from marsy.local.embedded.tsdb.store import Store
@@ -37,6 +43,10 @@ class StatementResult:
     error: str | None = None
     has_time: bool = True
     """Whether the first column of each row is a time (SHOW DATABASES has none)."""
+
+
+_WRITES = CreateDatabase | DropDatabase | CreateUser | Grant | GrantAdmin | Revoke | RevokeAdmin
+"""The statements influxd runs from a GET only with a deprecation warning."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,7 @@ def execute(
             last = i == len(statements) - 1
             results.append(StatementResult(i, error=str(exc) if last else "not executed"))
             break
-        if context.read_only and isinstance(statement, CreateDatabase | DropDatabase | CreateUser):
+        if context.read_only and isinstance(statement, _WRITES):
             result.messages.append(
                 f"deprecated use of '{render(statement)}' in a read only context, "
                 "please use a POST request instead"
@@ -88,7 +98,11 @@ def _run(store: Store, statement: Statement, context: Context, result: Statement
             result.series = _select(store, statement, context)
         case ShowDatabases():
             user = context.user
-            names = store.database_names() if user is None or user.admin else []
+            names = [
+                name
+                for name in store.database_names()
+                if user is None or user.may(Privilege.READ, name) or user.may(Privilege.WRITE, name)
+            ]
             result.series = [ResultSeries("databases", ["name"], [[n] for n in names])]
             result.has_time = False
         case CreateDatabase(name, options):
@@ -106,10 +120,37 @@ def _run(store: Store, statement: Statement, context: Context, result: Statement
                 raise QueryError("username required")
             try:
                 store.meta.create_user(name, password, admin)
-            except UserExists as exc:
+            except MetaError as exc:
                 raise QueryError(str(exc)) from None
+        case Grant() | GrantAdmin() | Revoke() | RevokeAdmin() | ShowGrants():
+            try:
+                result.series = _privileges(store.meta, statement)
+            except MetaError as exc:
+                raise QueryError(str(exc)) from None
+            result.has_time = False
         case Unsupported(what):
             raise QueryError(f"{what} is not supported by the embedded time-series store")
+
+
+def _privileges(meta: Meta, statement: Statement) -> list[ResultSeries]:
+    """influxd's statements on privileges; only ``SHOW GRANTS`` answers rows (unnamed)."""
+    match statement:
+        case Grant(privilege, database, user):
+            meta.set_privilege(user, database, privilege)
+        case GrantAdmin(user):
+            meta.set_admin(user, True)
+        case Revoke(privilege, database, user):
+            left = Privilege.NONE
+            if privilege is not Privilege.ALL:
+                left = Privilege(meta.user(user).privileges.get(database, 0) & ~privilege)
+            meta.set_privilege(user, database, left)
+        case RevokeAdmin(user):
+            meta.set_admin(user, False)
+        case ShowGrants(user):
+            granted = meta.user(user).privileges.items()
+            rows: list[list[object]] = [[db, p.text()] for db, p in granted]
+            return [ResultSeries("", ["database", "privilege"], rows)]
+    return []
 
 
 def _select(store: Store, statement: SelectStatement, context: Context) -> list[ResultSeries]:

@@ -7,6 +7,7 @@ that way in messages (``deprecated use of 'CREATE DATABASE x' in a read only con
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Literal
 
 from marsy.local.embedded.tsdb.influxql.scanner import KEYWORDS, ident_char, ident_first_char
@@ -203,6 +204,66 @@ class CreateUser:
     admin: bool = False
 
 
+class Privilege(IntEnum):
+    """influxql's privilege on one database, as bits: ALL is READ and WRITE."""
+
+    NONE = 0
+    READ = 1
+    WRITE = 2
+    ALL = 3
+
+    def text(self) -> str:
+        """As influxd writes it in statements, ``SHOW GRANTS`` and errors."""
+        return _PRIVILEGE_TEXT[self]
+
+
+_PRIVILEGE_TEXT = {
+    Privilege.NONE: "NO PRIVILEGES",
+    Privilege.READ: "READ",
+    Privilege.WRITE: "WRITE",
+    Privilege.ALL: "ALL PRIVILEGES",
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """``GRANT READ|WRITE|ALL ON database TO user``: sets the user's privilege there."""
+
+    privilege: Privilege
+    database: str
+    user: str
+
+
+@dataclass(frozen=True)
+class GrantAdmin:
+    """``GRANT ALL [PRIVILEGES] TO user``: makes the user an admin."""
+
+    user: str
+
+
+@dataclass(frozen=True)
+class Revoke:
+    """``REVOKE READ|WRITE|ALL ON database FROM user``: clears those bits of the privilege."""
+
+    privilege: Privilege
+    database: str
+    user: str
+
+
+@dataclass(frozen=True)
+class RevokeAdmin:
+    """``REVOKE ALL [PRIVILEGES] FROM user``: the user is no admin any more."""
+
+    user: str
+
+
+@dataclass(frozen=True)
+class ShowGrants:
+    """``SHOW GRANTS FOR user``."""
+
+    user: str
+
+
 @dataclass(frozen=True)
 class Unsupported:
     """A valid InfluxQL statement the embedded store does not run (``SHOW MEASUREMENTS``)."""
@@ -211,7 +272,17 @@ class Unsupported:
 
 
 Statement = (
-    SelectStatement | ShowDatabases | CreateDatabase | DropDatabase | CreateUser | Unsupported
+    SelectStatement
+    | ShowDatabases
+    | CreateDatabase
+    | DropDatabase
+    | CreateUser
+    | Grant
+    | GrantAdmin
+    | Revoke
+    | RevokeAdmin
+    | ShowGrants
+    | Unsupported
 )
 
 
@@ -312,6 +383,16 @@ def render(node: Expr | Statement | Field | Source | SortField) -> str:
         case CreateUser(name, _, admin):
             privileges = " WITH ALL PRIVILEGES" if admin else ""
             return f"CREATE USER {quote_ident(name)} WITH PASSWORD [REDACTED]{privileges}"
+        case Grant(privilege, database, user):
+            return f"GRANT {privilege.text()} ON {quote_ident(database)} TO {quote_ident(user)}"
+        case GrantAdmin(user):
+            return f"GRANT ALL PRIVILEGES TO {quote_ident(user)}"
+        case Revoke(privilege, database, user):
+            return f"REVOKE {privilege.text()} ON {quote_ident(database)} FROM {quote_ident(user)}"
+        case RevokeAdmin(user):
+            return f"REVOKE ALL PRIVILEGES FROM {quote_ident(user)}"
+        case ShowGrants(user):
+            return f"SHOW GRANTS FOR {quote_ident(user)}"
         case Unsupported(what):
             return what
     raise TypeError(f"cannot render {node!r}")

@@ -2,9 +2,9 @@
 
 SELECT is parsed in full (fields, INTO, FROM, WHERE, GROUP BY, fill, ORDER BY, LIMIT, OFFSET,
 SLIMIT, SOFFSET, tz) so a malformed query gets influxd's exact message; the executor then
-refuses what the embedded store does not do. ``SHOW DATABASES``, ``CREATE``/``DROP DATABASE``
-and ``CREATE USER`` are parsed in full too; other statements influxd knows are read up to their
-``;`` and returned as :class:`Unsupported`.
+refuses what the embedded store does not do. ``SHOW DATABASES``, ``CREATE``/``DROP DATABASE``,
+``CREATE USER``, ``GRANT``, ``REVOKE`` and ``SHOW GRANTS FOR`` are parsed in full too; other
+statements influxd knows are read up to their ``;`` and returned as :class:`Unsupported`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,18 @@ from marsy.local.embedded.tsdb.influxql.ast import (
     DropDatabase,
     Expr,
     Field,
+    Grant,
+    GrantAdmin,
     IntegerLit,
     Measurement,
     NumberLit,
     ParenExpr,
+    Privilege,
+    Revoke,
+    RevokeAdmin,
     SelectStatement,
     ShowDatabases,
+    ShowGrants,
     SortField,
     Source,
     Statement,
@@ -109,6 +115,10 @@ class _Parser(ExpressionParser):
             return self.create()
         if kind == "DROP":
             return self.drop()
+        if kind == "GRANT":
+            return self.grant()
+        if kind == "REVOKE":
+            return self.revoke()
         if kind in _STATEMENTS:
             return self.skip(kind)
         raise expected(token, _STATEMENTS)
@@ -125,6 +135,9 @@ class _Parser(ExpressionParser):
         token = self.scan_ws()
         if token.kind == "DATABASES":
             return ShowDatabases()
+        if token.kind == "GRANTS":
+            self.expect("FOR")
+            return ShowGrants(self.ident())
         if token.kind in _SHOW:
             return self.skip(f"SHOW {token.kind}")
         raise expected(token, _SHOW)
@@ -200,6 +213,39 @@ class _Parser(ExpressionParser):
         if token.kind in _DROP:
             return self.skip(f"DROP {token.kind}")
         raise expected(token, _DROP)
+
+    def privilege(self) -> Privilege:
+        token = self.scan_ws()
+        if token.kind == "READ":
+            return Privilege.READ
+        if token.kind == "WRITE":
+            return Privilege.WRITE
+        if token.kind == "ALL":
+            self.optional("PRIVILEGES")
+            return Privilege.ALL
+        raise expected(token, ["READ", "WRITE", "ALL [PRIVILEGES]"])
+
+    def grant(self) -> Grant | GrantAdmin:
+        privilege = self.privilege()
+        token = self.scan_ws()
+        if token.kind == "ON":
+            database = self.ident()
+            self.expect("TO")
+            return Grant(privilege, database, self.ident())
+        if token.kind == "TO" and privilege is Privilege.ALL:
+            return GrantAdmin(self.ident())
+        raise expected(token, ["ON", "TO"] if privilege is Privilege.ALL else ["ON"])
+
+    def revoke(self) -> Revoke | RevokeAdmin:
+        privilege = self.privilege()
+        token = self.scan_ws()
+        if token.kind == "ON":
+            database = self.ident()
+            self.expect("FROM")
+            return Revoke(privilege, database, self.ident())
+        if token.kind == "FROM" and privilege is Privilege.ALL:
+            return RevokeAdmin(self.ident())
+        raise expected(token, ["ON", "FROM"] if privilege is Privilege.ALL else ["ON"])
 
     # --- SELECT -------------------------------------------------------------------------------
 
