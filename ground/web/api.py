@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,11 @@ from ground.web.statuses import UndeclaredStatus, route_statuses
 logger = logging.getLogger(__name__)
 
 View = Callable[..., Any]
+
+
+def _openapi_path(path: str) -> str:
+    """``/missions/<mission_id>`` or ``/notes/<int:n>`` as OpenAPI writes it: ``{name}``."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", path)
 
 
 @dataclass
@@ -158,8 +164,7 @@ class Api:
                 operation["responses"][str(status)] = answer
             if route.auth:
                 operation["security"] = [{"bearer": []}]
-            flask_path = route.path.replace("<", "{").replace(">", "}")
-            paths.setdefault(flask_path, {})[route.method.lower()] = operation
+            paths.setdefault(_openapi_path(route.path), {})[route.method.lower()] = operation
         return {
             "openapi": "3.1.0",
             "info": {"title": self.title, "version": "1"},

@@ -3,8 +3,8 @@ holding one object that fits the route's model.
 
 The size is judged on the declared ``Content-Length`` before anything reads the body, on every
 route (a GET carrying a body included), so an oversized request costs its headers only; a
-chunked body, which declares no length, is cut off by Flask as soon as it passes the limit
-(``MAX_CONTENT_LENGTH``, set on every app by :meth:`ground.web.Api.install`).
+chunked body, which declares no length, is refused once it passes the limit, never read
+further (``MAX_CONTENT_LENGTH``, set on every app by :meth:`ground.web.Api.install`).
 """
 
 from __future__ import annotations
@@ -56,6 +56,22 @@ def _carries_body() -> bool:
     return chunked or bool(request.content_length)
 
 
+def _bounded_body() -> bytes:
+    """The body, at most the limit. Flask reads a chunked body up to the limit and no further,
+    silently: one more byte tells a body that ends there from one that goes on."""
+    raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or len(raw) < limit:
+        return raw
+    try:
+        more = request.environ["wsgi.input"].read(1)
+    except OSError:
+        raise ApiError(400, "malformed", "the body did not arrive whole", BODY) from None
+    if more:
+        raise too_large(limit)
+    return raw
+
+
 def body(model: type[M]) -> M:
     """The request's body validated as ``model``: 415 unless it is sent as JSON, 413 over the
     limit, 400 when it is empty or not a JSON object, 422 naming the field that does not fit."""
@@ -64,7 +80,7 @@ def body(model: type[M]) -> M:
         raise ApiError(
             415, "unsupported_media_type", f"the body must be application/json, not {sent}", BODY
         )
-    raw = request.get_data(cache=True)
+    raw = _bounded_body()
     if not raw:
         raise ApiError(400, "empty", "the body is empty: a JSON object is required", BODY)
     try:

@@ -63,11 +63,14 @@ class _BoundedHandler(WSGIRequestHandler):
             self.headers.get("Content-Length"), self.headers.get("Transfer-Encoding")
         )
 
-    def run_wsgi(self) -> None:
+    def handle_expect_100(self) -> bool:
         declared = self._declared()
         if declared is not None and declared > self.max_body:
-            del self.headers["Expect"]  # no "100 Continue" for a body about to be refused
-        super().run_wsgi()
+            # No "100 Continue" (here, or again from Werkzeug) for a body about to be refused:
+            # the 413 is the answer.
+            del self.headers["Expect"]
+            return True
+        return super().handle_expect_100()
 
     def make_environ(self) -> dict[str, object]:
         environ = super().make_environ()
