@@ -79,6 +79,8 @@ def bus_factory() -> Iterator[Callable[..., MqttBus]]:
 
 @pytest.fixture(scope="session")
 def influxd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalInfluxd]:
+    """influxd set up as deployed: the ``flight`` and ``payload`` databases, one user per role
+    (``influxd.settings_for(user)``); ``influxd.settings()`` is the admin, for set-up only."""
     server = LocalInfluxd(tmp_path_factory.mktemp("influxd"))
     server.start()
     yield server
@@ -87,6 +89,7 @@ def influxd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalInfluxd]:
 
 @pytest.fixture
 def influx_http(influxd: LocalInfluxd) -> Iterator[InfluxHttp]:
+    """The admin's client: tests make and drop databases of their own with it."""
     settings = influxd.settings()
     http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
     yield http

@@ -5,7 +5,14 @@ through its v1 compatibility layer (a DBRP mapping plus Basic auth with a token)
 one adapter works on all of them; the v2 ``/api/v2/write`` does not exist on 1.x.
 """
 
-from ground.influx.http import InfluxError, InfluxHttp, InfluxRejected, InfluxUnavailable, Series
+from ground.influx.http import (
+    InfluxError,
+    InfluxHttp,
+    InfluxNotSetUp,
+    InfluxRejected,
+    InfluxUnavailable,
+    Series,
+)
 from ground.influx.reads import TelemetryReader
 from ground.influx.schema import database_for, measurement_for, point_line
 from ground.influx.writer import BatchWriter, WriterStats
@@ -14,6 +21,7 @@ __all__ = [
     "BatchWriter",
     "InfluxError",
     "InfluxHttp",
+    "InfluxNotSetUp",
     "InfluxRejected",
     "InfluxUnavailable",
     "Series",

@@ -31,6 +31,20 @@ class InfluxUnavailable(InfluxError):
 class InfluxRejected(InfluxError):
     """The server refused the request (4xx): retrying the same request will not help."""
 
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class InfluxNotSetUp(InfluxUnavailable):
+    """InfluxDB answers but lacks what its admin sets up for this login: the database, the
+    user, or its privilege there. Points wait for it like for an outage."""
+
+
+SET_UP_FAULTS = frozenset({401, 403, 404})
+"""What ``/write`` answers a login that is wrong (401) or may not write there (403), or a
+database that is not there (404): faults of the set-up, which InfluxDB's admin owns."""
+
 
 @dataclass(frozen=True)
 class Series:
@@ -66,6 +80,7 @@ class InfluxHttp:
         self._port = parsed.port or (443 if self._https else 8086)
         self._base = parsed.path.rstrip("/")
         self._timeout = timeout
+        self.username = username
         self._headers: dict[str, str] = {}
         if username is not None:
             secret = password.get_secret_value() if password else ""
@@ -126,7 +141,9 @@ class InfluxHttp:
         if response.status >= 500:
             raise InfluxUnavailable(f"{self.url}{path}: HTTP {response.status}: {data[:300]!r}")
         if response.status >= 400:
-            raise InfluxRejected(f"{self.url}{path}: HTTP {response.status}: {data[:300]!r}")
+            raise InfluxRejected(
+                f"{self.url}{path}: HTTP {response.status}: {data[:300]!r}", response.status
+            )
         return response.status, data
 
     def ping(self) -> bool:
@@ -139,15 +156,33 @@ class InfluxHttp:
     def write(self, database: str, lines: bytes, precision: str = "ns") -> None:
         """Write line protocol; the whole body is accepted or an error raised.
 
-        A missing database counts as unavailable, not refused: it is created by whoever owns it
-        (maybe after a server was reinstalled), and the points must wait for it, not be dropped.
+        A missing database, or a login that may not write there, counts as unavailable, not
+        refused: the admin creates databases and grants at set-up (maybe again, after a server
+        was reinstalled), and the points must wait for that, not be dropped.
         """
         try:
             self.request("POST", "/write", {"db": database, "precision": precision}, lines)
         except InfluxRejected as exc:
-            if "database not found" in str(exc):
-                raise InfluxUnavailable(str(exc)) from exc
+            if exc.status in SET_UP_FAULTS:
+                raise InfluxNotSetUp(self._set_up_fault(exc, database)) from exc
             raise
+
+    def check_writable(self, database: str) -> None:
+        """Raise :class:`InfluxNotSetUp` saying what the set-up lacks (or
+        :class:`InfluxUnavailable`) unless this login may write to ``database`` now.
+
+        An empty write: InfluxDB checks it like any other (the database, then the login's
+        privilege) and stores nothing, so it needs no READ."""
+        self.write(database, b"")
+
+    def _set_up_fault(self, exc: InfluxRejected, database: str) -> str:
+        login = repr(self.username) if self.username is not None else "no login"
+        what = {
+            401: f"{self.url} does not take {login} (user or password wrong)",
+            403: f"{login} may not write to the database {database!r}",
+            404: f"{self.url} has no database {database!r}",
+        }[exc.status]
+        return f"{what}: InfluxDB's admin sets that up (the influxdb role); {exc}"
 
     def query(self, query: str, database: str | None = None) -> list[Series]:
         """Run one InfluxQL statement and return its series (timestamps in ns)."""
@@ -173,5 +208,6 @@ class InfluxHttp:
         return series
 
     def create_database(self, name: str) -> None:
-        """Idempotent: InfluxDB ignores a CREATE of an existing database."""
+        """Idempotent: InfluxDB ignores a CREATE of an existing database. Needs the admin: no
+        MarsY program calls this, set-up does (and tests, for databases of their own)."""
         self.query(f'CREATE DATABASE "{name}"')

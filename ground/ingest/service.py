@@ -10,7 +10,7 @@ import threading
 
 from flask import Flask
 
-from ground.influx.http import InfluxError, InfluxHttp
+from ground.influx.http import InfluxError, InfluxHttp, InfluxNotSetUp
 from ground.influx.writer import BatchWriter
 from ground.ingest.ledger import Ledger
 from ground.ingest.recorder import Recorder, Route
@@ -58,16 +58,27 @@ def build_recorder(
     return recorder, http
 
 
-def keep_databases(http: InfluxHttp, names: list[str], stop: threading.Event) -> None:
-    """Create the databases as soon as InfluxDB answers (it may start after us)."""
+def check_databases(http: InfluxHttp, names: list[str], stop: threading.Event) -> None:
+    """Wait until this login may write to every database, saying why not once per cause.
+
+    A recorder's login may only write (its databases, users and grants are InfluxDB's admin's
+    set-up): until then InfluxDB may not be up yet, or the set-up is missing, and points wait.
+    """
+    said = ""
     while not stop.is_set():
         try:
             for name in names:
-                http.create_database(name)
-            return
+                http.check_writable(name)
         except InfluxError as exc:
-            logger.warning("cannot create databases yet: %s", exc)
+            if str(exc) != said:
+                said = str(exc)
+                level = logging.ERROR if isinstance(exc, InfluxNotSetUp) else logging.WARNING
+                logger.log(level, "cannot write to InfluxDB yet; points wait: %s", said)
             stop.wait(1.0)
+            continue
+        if said:
+            logger.info("InfluxDB takes writes to %s now", ", ".join(names))
+        return
 
 
 def create_app(title: str, recorder: Recorder) -> Flask:
@@ -86,8 +97,8 @@ def run_recorder(
     stop: threading.Event,
 ) -> None:
     recorder, http = build_recorder(name, settings, route, filters)
-    creator = threading.Thread(target=keep_databases, args=(http, databases, stop), daemon=True)
-    creator.start()
+    checker = threading.Thread(target=check_databases, args=(http, databases, stop), daemon=True)
+    checker.start()
     server = HttpServer(create_app(name, recorder), settings.http_host, settings.http_port)
     recorder.start()
     server.start()

@@ -26,7 +26,7 @@ from typing import Any
 
 from ground.influx.schema import PAYLOAD_DEVICES, database_for, point_line
 from ground.ingest.recorder import Route
-from ground.ingest.service import build_recorder, keep_databases
+from ground.ingest.service import build_recorder, check_databases
 from marsy.logins import PAYLOAD_RECORDER, as_login
 from marsy.protocol import Channel, DeviceTelemetry, Message, Service, Topics
 from marsy.settings import GroundSettings, InfluxSettings
@@ -70,21 +70,21 @@ class SatelliteStorage:
         )
         self.databases = [influx.payload_db]
         self._stop = threading.Event()
-        self._creator = threading.Thread(
-            target=keep_databases,
+        self._checker = threading.Thread(
+            target=check_databases,
             args=(self.http, self.databases, self._stop),
             name="payload-databases",
             daemon=True,
         )
 
     def start(self) -> None:
-        self._creator.start()
+        self._checker.start()
         self.recorder.start()
 
     def stop(self) -> None:
         self._stop.set()
         self.recorder.stop()
-        self._creator.join(timeout=5)
+        self._checker.join(timeout=5)
         self.http.close()
 
     def health(self) -> dict[str, Any]:

@@ -16,6 +16,6 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
         settings,
         flight_route(influx),
         filters(settings.mqtt.topics),
-        [influx.flight_db, influx.payload_db],
+        [influx.flight_db],  # satellite data are the payload service's to write
         stop,
     )

@@ -1,4 +1,13 @@
-"""A private influxd (InfluxDB 1.x) on a free localhost port, with auth on and an admin user."""
+"""A private influxd (InfluxDB 1.x) on a free localhost port, with auth on, an admin and role users.
+
+What it opens, all on 127.0.0.1: the HTTP API on ``port``, with auth on, and the RPC port
+(backup and restore), which has no authentication at all and which influxd 1.6 cannot turn off
+(an empty ``bind-address`` makes it listen on a random port of every interface). ``/debug/vars``
+(statistics, command line) and ``/debug/requests`` (who asked what, from where) answer without a
+login whatever ``auth-enabled`` says; ``pprof-enabled = false`` closes only ``/debug/pprof``.
+Anyone who can reach the two ports on this host can read them: a private server is for one
+user's machine.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +47,7 @@ bind-address = "127.0.0.1:{rpc_port}"
   auth-enabled = true
   log-enabled = false
   pprof-enabled = false
+  debug-pprof-enabled = false
 
 [logging]
   level = "warn"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from marsy.local import free_port
+from marsy.local.influx_users import SERVICE_USERS
 from marsy.protocol import Device
 from marsy.settings import InfluxSettings, MqttSettings
 from marsy.sim.children import Child
@@ -120,7 +121,6 @@ class Plan:
             callers["command"] = self.tokens["command"]
         env = {
             "MARSY_GROUND_MQTT": _with_secret(self.broker.settings_for(name)),
-            "MARSY_GROUND_INFLUX": _with_secret(self.store.settings()),
             "MARSY_GROUND_STATE_DIR": str(self.run / "state"),
             "MARSY_GROUND_HTTP_PORT": str(self.ports[name]),
             "MARSY_GROUND_API_TOKENS": json.dumps(callers),
@@ -128,4 +128,7 @@ class Plan:
             "MARSY_GROUND_SERVICES": json.dumps({s: self.url(s) for s in GROUND}),
             **self._clock("MARSY_GROUND_"),
         }
+        if name in SERVICE_USERS:  # the others have no business with InfluxDB
+            influx = self.store.settings_for(SERVICE_USERS[name])
+            env["MARSY_GROUND_INFLUX"] = _with_secret(influx)
         return Child(name, [*MARSY, "serve", name], env)

@@ -6,6 +6,11 @@ pure Python). ``--broker URL`` and ``--influx URL`` use servers that already run
 simulation then neither starts nor restarts them. What was used is written to the run folder,
 so ``marsy report`` can open the same store again later: through the server itself while the run
 still flies, on the run's files once it has ended.
+
+On a store of its own every program signs in as its role's InfluxDB user
+(:mod:`marsy.local.influx_users`), and reading a run back is the READ-only ``report`` user's
+job; the admin only set the store up. A store named by ``--influx`` has the one login its URL
+gives, which every program then uses.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from pydantic import SecretStr
 
 from marsy.brokerconf import all_users
 from marsy.local import LocalInfluxd, LocalMosquitto, installed
+from marsy.local.influx_admin import InfluxAdmin
+from marsy.local.influx_users import REPORT
 from marsy.local.process import LocalServer
 from marsy.logins import login_password, role_of
 from marsy.settings import InfluxSettings, MqttSettings
@@ -46,7 +53,13 @@ class Store(Protocol):
     @property
     def url(self) -> str: ...
 
-    def settings(self, **overrides: object) -> InfluxSettings: ...
+    def settings(self, **overrides: object) -> InfluxSettings:
+        """The login that reads a run's data back (reports, exports, replays)."""
+        ...
+
+    def settings_for(self, user: str, **overrides: object) -> InfluxSettings:
+        """The login of the InfluxDB user ``user`` (:mod:`marsy.local.influx_users`)."""
+        ...
 
 
 @dataclass
@@ -130,6 +143,28 @@ class ExternalStore:
             fields["password"] = SecretStr(self.password)
         fields.update(overrides)
         return InfluxSettings.model_validate(fields)
+
+    def settings_for(self, user: str, **overrides: object) -> InfluxSettings:
+        """The URL's login, whatever the user: it is the only one known here."""
+        return self.settings(**overrides)
+
+
+@dataclass
+class PrivateStore:
+    """A store this machine runs (influxd or the embedded one), as a simulation uses it: each
+    program as its role's user, reading back as ``report``."""
+
+    server: InfluxAdmin
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def settings(self, **overrides: object) -> InfluxSettings:
+        return self.server.settings_for(REPORT, **overrides)
+
+    def settings_for(self, user: str, **overrides: object) -> InfluxSettings:
+        return self.server.settings_for(user, **overrides)
 
 
 @dataclass
@@ -235,7 +270,7 @@ def open_servers(
         else:
             server, kind, line = private_store(folder, embedded)
             own_store = stack.enter_context(server)
-            store = cast(Store, own_store)
+            store = PrivateStore(cast(InfluxAdmin, own_store))
             lines.append(f"store: {line}")
             record["store"] = {"kind": kind, "url": store.url}
         (folder / SERVERS_FILE).write_text(json.dumps(record, indent=2) + "\n")
@@ -337,7 +372,7 @@ def open_store(run: Path, influx_url: str | None = None) -> Iterator[Store]:
         from marsy.local.embedded.tsdb.instance import EmbeddedInfluxd
 
         with EmbeddedInfluxd(run / "embedded-tsdb") as embedded:
-            yield embedded
+            yield PrivateStore(embedded)
     else:
         with LocalInfluxd(run / "influxd") as influxd:
-            yield influxd
+            yield PrivateStore(influxd)

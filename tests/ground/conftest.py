@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from marsy.local import LocalInfluxd, LocalMosquitto, free_port
+from marsy.local.influx_users import SERVICE_USERS
 from tests.waiting import wait_for
 
 
@@ -34,10 +35,12 @@ def ground_env(
         "MARSY_GROUND_HTTP_PORT": str(port),
         "MARSY_GROUND_LOG_LEVEL": "INFO",
     }
-    if influxd is not None:
+    if influxd is not None and user in SERVICE_USERS:  # its role's InfluxDB user, as deployed
+        settings = influxd.settings_for(SERVICE_USERS[user])
+        assert settings.password is not None
         influx = {
-            **influxd.settings().model_dump(mode="json"),
-            "password": influxd.password,
+            **settings.model_dump(mode="json"),
+            "password": settings.password.get_secret_value(),
             "flush_interval": 0.05,
         }
         env["MARSY_GROUND_INFLUX"] = json.dumps(influx)
