@@ -31,6 +31,7 @@ from marsy.protocol import (
     WebcastLine,
     decode_delivery,
 )
+from marsy.protocol.commanding import STANDBY
 from marsy.settings import GroundSettings
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class GroundBus:
         """Fields every message of this service carries."""
         self._seq += 1
         return {
-            "mission_id": mission_id or self.mission_id or "standby",
+            "mission_id": mission_id or self.mission_id or STANDBY,
             "source": self.name,
             "seq": self._seq,
             "ts": self.clock.now(),

@@ -41,6 +41,7 @@ from marsy.protocol import (
     Topics,
     decode_delivery,
 )
+from marsy.protocol.commanding import STANDBY
 from marsy.settings import GroundSettings
 
 logger = logging.getLogger(__name__)
@@ -52,8 +53,6 @@ BEACON_PERIOD = 1.0
 READ_TIMEOUT = 1.0
 """Wall seconds a store read may take (the adapter tries twice) before the store counts as
 unreachable this cycle: a frozen InfluxDB must not hold the cycle for long."""
-STANDBY = "standby"
-"""The mission id of our heartbeat before any mission is known."""
 
 
 def subscriptions(topics: Topics) -> list[tuple[str, int]]:

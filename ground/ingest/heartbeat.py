@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from ground.ingest.outgoing import Outgoing
 from marsy.clock import MissionClock
 from marsy.protocol import ServiceHealth
+from marsy.protocol.commanding import STANDBY
 
 logger = logging.getLogger(__name__)
-
-STANDBY = "standby"
-"""The mission a heartbeat names before the recorder stored anything of one."""
 
 
 @dataclass(frozen=True)
