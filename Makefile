@@ -24,6 +24,7 @@ test: $(STAMP) servers lint
 
 bench-smoke: $(STAMP)
 	$(BIN)/python bench/ingest_flood.py --smoke
+	$(BIN)/python bench/http_bounds.py --smoke
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
