@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from marsy.brokerconf import all_users
+from marsy.local.influx_users import ADMIN, role_grants
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE = REPO / "ansible"
 BIN = Path(sys.executable).parent
-INFLUX_USERS = ("admin", "marsy", "grafana")
+INFLUX_USERS = (ADMIN, *role_grants())
 _RECAP = re.compile(r"^(\S+)\s+:\s+(.*)$")
 
 
@@ -131,8 +132,14 @@ class Run:
         return changed
 
 
-def play(extra_vars: Path, vault: Path, vault_password: Path, env: dict[str, str]) -> Run:
-    """``ansible-playbook site.yml`` on the test inventory."""
+def play(
+    extra_vars: Path,
+    vault: Path,
+    vault_password: Path,
+    env: dict[str, str],
+    playbook: str = "site.yml",
+) -> Run:
+    """``ansible-playbook site.yml`` (or another ``playbook``) on the test inventory."""
     output = run(
         [
             tool("ansible-playbook"),
@@ -140,7 +147,7 @@ def play(extra_vars: Path, vault: Path, vault_password: Path, env: dict[str, str
             f"--extra-vars=@{extra_vars}",
             f"--extra-vars=@{vault}",
             f"--vault-password-file={vault_password}",
-            "site.yml",
+            playbook,
         ],
         env,
         timeout=600,

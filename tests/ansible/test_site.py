@@ -2,8 +2,10 @@
 
 Ansible runs are slow, so one module fixture runs the playbook twice and every test reads the
 result: the agents' and services' settings load as the programs load them, the unit files pass
-``systemd-analyze verify``, the broker runs on the installed drop-in, InfluxDB has the users and
-databases, Grafana's files are the committed ones. No Grafana and no systemd run here.
+``systemd-analyze verify``, the broker and influxd run on their installed drop-ins, InfluxDB has
+the databases and one least-privilege user per role (and gets them back after a hand-made
+drift, the one test that changes it, last), Grafana's files are the committed ones. No Grafana
+and no systemd run here.
 """
 
 from __future__ import annotations
@@ -21,18 +23,20 @@ import yaml
 from pydantic import SecretStr
 
 from ground.grafana.provisioning import DATASOURCES_FILE, ENVIRONMENT
-from ground.influx import InfluxHttp, InfluxRejected
+from ground.influx import InfluxHttp, InfluxNotSetUp, InfluxRejected
 from marsy.brokerconf import password_file_text
 from marsy.cli.serve import SERVICES
 from marsy.local import LocalInfluxd, free_port
 from marsy.local.certs import make_certificates
+from marsy.local.influx_users import ADMIN, SERVICE_USERS, role_grants
 from marsy.local.process import ServerProcess, find_binary, port_open
 from marsy.logins import OBSERVER_CONSOLE, PAYLOAD_RECORDER, as_login, login_passwords
 from marsy.mqtt import MqttBus, NotConnected
 from marsy.protocol import Channel, Device
-from marsy.settings import EdgeSettings, GroundSettings, MqttSettings
-from tests.ansible.deployment import Run, Secrets, ansible_env, play, snapshot
+from marsy.settings import EdgeSettings, GroundSettings, InfluxSettings, MqttSettings
+from tests.ansible.deployment import ANSIBLE, Run, Secrets, ansible_env, play, snapshot
 from tests.broker.checks import assert_rocket_confined
+from tests.local.listening import listening
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +51,10 @@ class Deployment:
     influxd: LocalInfluxd
     mqtt_port: int
     tls_port: int
+    rpc_port: int
+    extra_vars: Path
+    env: dict[str, str]
+    base: Path
 
     def path(self, absolute: str) -> Path:
         return self.root / absolute.lstrip("/")
@@ -65,7 +73,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     try:
         secrets = Secrets.random(("operator", *SERVICES))
         vault = secrets.vault_file(base / "vault.yml", base / "vault-password", env)
-        mqtt_port, tls_port = free_port(), free_port()
+        mqtt_port, tls_port, rpc_port = free_port(), free_port(), free_port()
         extra = base / "vars.json"
         extra.write_text(
             json.dumps(
@@ -75,12 +83,27 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                     "marsy_mqtt_port": mqtt_port,
                     "marsy_mqtt_tls_port": tls_port,
                     "marsy_influx_url": influxd.url,
+                    # 8088 may be taken on this machine: the installed influxd gets a free port
+                    "influxdb_rpc_bind_address": f"127.0.0.1:{rpc_port}",
                 }
             )
         )
         first = play(extra, vault, base / "vault-password", env)
         second = play(extra, vault, base / "vault-password", env)
-        yield Deployment(root, source, first, second, secrets, influxd, mqtt_port, tls_port)
+        yield Deployment(
+            root,
+            source,
+            first,
+            second,
+            secrets,
+            influxd,
+            mqtt_port,
+            tls_port,
+            rpc_port,
+            extra,
+            env,
+            base,
+        )
     finally:
         influxd.stop()
 
@@ -204,8 +227,14 @@ def test_every_ground_service_gets_settings_and_a_unit(deployment: Deployment) -
         assert settings.token.get_secret_value() == tokens[service]
         assert {k: v.get_secret_value() for k, v in settings.api_tokens.items()} == tokens
         assert set(settings.services) == set(SERVICES) - {service}
-        assert settings.influx.url == deployment.influxd.url
-        assert settings.influx.username == "marsy"
+        if service in SERVICE_USERS:  # its role's InfluxDB user, with that user's password
+            assert settings.influx.url == deployment.influxd.url
+            assert settings.influx.username == SERVICE_USERS[service]
+            assert settings.influx.password is not None
+            password = deployment.secrets.influx[SERVICE_USERS[service]]
+            assert settings.influx.password.get_secret_value() == password
+        else:  # no business with InfluxDB, no login
+            assert (settings.influx.username, settings.influx.password) == (None, None)
     ports = {GroundSettings.load(ground_config(deployment, s)).http_port for s in SERVICES}
     assert len(ports) == len(SERVICES), "two services on one port"
     units = deployment.path("/etc/systemd/system")
@@ -317,34 +346,63 @@ def test_influxdb_has_the_databases_retention_and_users(deployment: Deployment) 
             (policies,) = http.query(f'SHOW RETENTION POLICIES ON "{database}"')
             marsy = next(row for row in policies.rows if row["name"] == "marsy")
             assert (marsy["duration"], marsy["default"]) == (duration, True)
-        (users,) = http.query("SHOW USERS")
-        assert {row["user"]: row["admin"] for row in users.rows} == {
-            "admin": True,
-            "marsy": False,
-            "grafana": False,
-        }
+        assert users_and_grants(http) == expected_users()
     finally:
         http.close()
 
 
-def test_the_services_write_and_grafana_only_reads(deployment: Deployment) -> None:
-    influx = GroundSettings.load(ground_config(deployment, "telemetry")).influx
-    services = InfluxHttp(influx.url, username=influx.username, password=influx.password)
+def expected_users() -> dict[str, tuple[bool, dict[str, str]]]:
+    """The admin, and each role user with its privileges (marsy.local.influx_users)."""
+    expected: dict[str, tuple[bool, dict[str, str]]] = {ADMIN: (True, {})}
+    for user, grants in role_grants().items():
+        expected[user] = (False, dict(grants))
+    return expected
+
+
+def users_and_grants(http: InfluxHttp) -> dict[str, tuple[bool, dict[str, str]]]:
+    """Every user: whether an admin, and the privileges it holds (none left out)."""
+    (users,) = http.query("SHOW USERS")
+    found = {}
+    for row in users.rows:
+        (grants,) = http.query(f'SHOW GRANTS FOR "{row["user"]}"')
+        held = {db: privilege for db, privilege in grants.values if privilege != "NO PRIVILEGES"}
+        found[row["user"]] = (row["admin"], held)
+    return found
+
+
+def test_each_installed_login_does_its_job_and_nothing_else(deployment: Deployment) -> None:
+    """The services' settings and Grafana's environment, used as they are installed."""
+    logins = {
+        service: GroundSettings.load(ground_config(deployment, service)).influx
+        for service in SERVICE_USERS
+    }
     env = grafana_environment(deployment)
-    grafana = InfluxHttp(
-        env["MARSY_INFLUX_URL"],
+    logins["grafana"] = InfluxSettings(
+        url=env["MARSY_INFLUX_URL"],
         username=env["MARSY_INFLUX_USER"],
         password=SecretStr(env["MARSY_INFLUX_PASSWORD"]),
     )
-    try:
-        for database in ("flight", "payload"):
-            services.write(database, b"probe,mission=m1 value=1i 1800000000000000000")
-            assert grafana.query('SELECT * FROM "probe"', database)
-            with pytest.raises(InfluxRejected):
-                grafana.write(database, b"probe,mission=m1 value=2i 1800000000000000001")
-    finally:
-        services.close()
-        grafana.close()
+    for seq, (who, settings) in enumerate(sorted(logins.items())):
+        grants = role_grants()[settings.username or ""]
+        http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
+        try:
+            for database in ("flight", "payload"):
+                line = f"probe,mission=m1 value={seq}i {1_800_000_000_000_000_000 + seq}"
+                if grants.get(database) == "WRITE":
+                    http.write(database, line.encode())
+                else:
+                    with pytest.raises(InfluxNotSetUp, match="may not write"):
+                        http.write(database, line.encode())
+                if grants.get(database) == "READ":
+                    http.query('SELECT * FROM "probe"', database)
+                else:
+                    with pytest.raises(InfluxRejected, match="requires READ"):
+                        http.query('SELECT * FROM "probe"', database)
+            with pytest.raises(InfluxRejected, match="requires admin privilege"):
+                http.query("SHOW USERS")
+        finally:
+            http.close()
+        assert grants, who
 
 
 def grafana_environment(deployment: Deployment) -> dict[str, str]:
@@ -387,3 +445,98 @@ def test_the_broker_gets_the_generated_acl_and_unreadable_hashes(deployment: Dep
     assert (broker / "acl").read_text() == (deployment.source / "mosquitto" / "acl").read_text()
     expected = password_file_text(sorted(login_passwords(deployment.secrets.mqtt).items()))
     assert (broker / "passwd").read_text() == expected
+
+
+def test_the_role_keeps_the_rpc_port_on_loopback_and_the_users_of_marsy() -> None:
+    defaults = yaml.safe_load((ANSIBLE / "roles/influxdb/defaults/main.yml").read_text())
+    assert defaults["influxdb_rpc_bind_address"] == "127.0.0.1:8088"
+    assert defaults["influxdb_retired_users"] == ["marsy"]
+    table = {user["name"]: user["grants"] for user in defaults["influxdb_users"]}
+    assert table == role_grants(), "the role's users are marsy.local.influx_users'"
+    services = yaml.safe_load((ANSIBLE / "roles/ground_services/defaults/main.yml").read_text())
+    assert services["ground_services_influx_users"] == dict(SERVICE_USERS)
+
+
+@pytest.fixture(scope="module")
+def installed_influxd(
+    deployment: Deployment, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServerProcess, int]]:
+    """influxd as Debian's package starts it (its configuration, paths moved) with the
+    environment of the installed drop-in; only its HTTP port moved off the test's influxd."""
+    workdir = tmp_path_factory.mktemp("installed-influxd")
+    conf = workdir / "influxdb.conf"
+    conf.write_text(
+        "reporting-enabled = false\n"
+        f'[meta]\n  dir = "{workdir}/meta"\n'
+        f'[data]\n  dir = "{workdir}/data"\n  wal-dir = "{workdir}/wal"\n'
+    )
+    dropin = deployment.path("/etc/systemd/system/influxdb.service.d/marsy.conf")
+    environment = dict(
+        line.removeprefix("Environment=").split("=", 1)
+        for line in dropin.read_text().splitlines()
+        if line.startswith("Environment=")
+    )
+    here = deployment.influxd.url.removeprefix("http://")
+    assert environment["INFLUXDB_HTTP_BIND_ADDRESS"] == here, "the URL is this host's: loopback"
+    port = free_port()
+    environment["INFLUXDB_HTTP_BIND_ADDRESS"] = f"127.0.0.1:{port}"
+    settings = [f"{key}={value}" for key, value in environment.items()]
+    process = ServerProcess(
+        "installed influxd",
+        ["env", *settings, find_binary("influxd", "influxdb"), "-config", str(conf)],
+        workdir / "influxd.log",
+        lambda: port_open(port),
+    )
+    process.start(timeout=30.0)
+    yield process, port
+    process.stop()
+
+
+def test_the_installed_influxd_wants_a_login_and_keeps_rpc_on_loopback(
+    deployment: Deployment, installed_influxd: tuple[ServerProcess, int]
+) -> None:
+    process, port = installed_influxd
+    assert process.pid is not None
+    assert listening(process.pid) == {("127.0.0.1", port), ("127.0.0.1", deployment.rpc_port)}
+    anonymous = InfluxHttp(f"http://127.0.0.1:{port}")
+    try:
+        with pytest.raises(InfluxRejected, match="create admin user first"):
+            anonymous.query("SHOW DATABASES")
+        status, _ = anonymous.request("GET", "/debug/vars", {})
+        assert status == 200, "influxd 1.6 serves /debug/vars to anyone: firewall the port"
+        with pytest.raises(InfluxRejected, match="404"):
+            anonymous.request("GET", "/debug/pprof/", {})
+    finally:
+        anonymous.close()
+
+
+def test_the_role_sets_drifted_users_and_grants_back(deployment: Deployment) -> None:
+    """Hands changed InfluxDB: an earlier version's all-powerful user, a role user made admin
+    and given more. One run of the role alone puts the table back. Last: it changes InfluxDB."""
+    http = admin(deployment)
+    try:
+        http.query(
+            "CREATE USER marsy WITH PASSWORD 'old'; GRANT ALL ON flight TO marsy; "
+            "GRANT ALL PRIVILEGES TO telemetry; GRANT READ ON payload TO telemetry; "
+            "GRANT ALL ON flight TO grafana"
+        )
+        playbook = deployment.base / "influxdb.yml"
+        playbook.write_text(
+            yaml.safe_dump([{"name": "InfluxDB", "hosts": "influxdb", "roles": ["influxdb"]}])
+        )
+        again = play(
+            deployment.extra_vars,
+            deployment.base / "vault.yml",
+            deployment.base / "vault-password",
+            deployment.env,
+            playbook=str(playbook),
+        )
+        assert again.count("failed") == 0
+        assert {
+            "influxdb : Take the admin privilege from the users that have it",
+            "influxdb : Grant the privileges that differ, revoke those on other databases",
+            "influxdb : Drop the users of earlier versions",
+        } <= set(again.changed_tasks())
+        assert users_and_grants(http) == expected_users()
+    finally:
+        http.close()
