@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from ground.web.statuses import UndeclaredStatus
 from marsy.local import LocalInfluxd, LocalMosquitto, free_port
 from marsy.local.influx_users import SERVICE_USERS
 from tests.waiting import wait_for
@@ -46,6 +47,9 @@ def ground_env(
         env["MARSY_GROUND_INFLUX"] = json.dumps(influx)
     env.update(extra)
     return env
+
+
+UNDECLARED = UndeclaredStatus.__name__
 
 
 @dataclass
@@ -113,6 +117,9 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Service]]:
     yield start
     for service in started:
         service.stop()
+    for service in started:  # every status a service answered is one its contract lists
+        undeclared = [line for line in service.log.read_text().splitlines() if UNDECLARED in line]
+        assert not undeclared, f"{service.name}: {undeclared[:3]}"
 
 
 # The firmware simulator and agent fixtures, for ground tests that fly a real rocket.
