@@ -13,12 +13,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from marsy.local import LocalInfluxd, LocalMosquitto
+from devservers import LocalInfluxd, LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import Device, FlightPhase, MissionState, MissionStatus
-from marsy.sim.children import Supervisor
-from marsy.sim.mission import wait_for_ports
-from marsy.sim.plan import Plan
+from marsy_sim.children import Supervisor
+from marsy_sim.mission import wait_for_ports
+from marsy_sim.plan import Plan
 
 WARP = 20.0
 SECONDS = 30.0

@@ -14,10 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from devservers import LocalInfluxd
 from ground.calculator.evaluator import Evaluator
-from ground.influx import InfluxHttp, TelemetryReader, point_line
-from ground.influx.schema import database_for
-from marsy.local import LocalInfluxd
 from marsy.protocol import (
     Device,
     FlightPhase,
@@ -26,6 +24,8 @@ from marsy.protocol import (
     parameters_of,
 )
 from marsy.settings import InfluxSettings
+from marsy.store import InfluxHttp, TelemetryReader, point_line
+from marsy.store.schema import database_for
 
 T0 = 1_800_000_000.0
 RATE = 10

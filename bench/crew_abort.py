@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from devservers import LocalMosquitto
 from firmware_sim.ports import PtyPort
-from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     CommandAction,
@@ -53,7 +53,7 @@ def agent(
         "MARSY_EDGE_MQTT__PASSWORD": broker.passwords[str(device)],
         "MARSY_EDGE_LOG_LEVEL": "WARNING",
     }
-    return subprocess.Popen([sys.executable, "-m", "marsy.cli", "agent", str(device)], env=env)
+    return subprocess.Popen([sys.executable, "-m", "marsy_cli", "agent", str(device)], env=env)
 
 
 def wait_for_eject(suit: PtyPort, timeout: float) -> CommandFrame | None:

@@ -27,11 +27,9 @@ from pathlib import Path
 
 import click
 
-from ground.influx import InfluxHttp, TelemetryReader, point_line
-from ground.influx.schema import database_for
-from marsy.local import LocalInfluxd, LocalMosquitto
-from marsy.local.embedded.broker.instance import EmbeddedBroker
-from marsy.local.embedded.tsdb.instance import EmbeddedInfluxd
+from devservers import LocalInfluxd, LocalMosquitto
+from devservers.embedded.broker.instance import EmbeddedBroker
+from devservers.embedded.tsdb.instance import EmbeddedInfluxd
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     Channel,
@@ -44,6 +42,8 @@ from marsy.protocol import (
     parameters_of,
 )
 from marsy.settings import InfluxSettings
+from marsy.store import InfluxHttp, TelemetryReader, point_line
+from marsy.store.schema import database_for
 
 
 @dataclass(frozen=True)

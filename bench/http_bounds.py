@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from devservers import free_port
 from ground.web import MAX_BODY
-from marsy.local import free_port
 
 TOKEN = "bench-secret"
 TWENTY_MB = 20 * 2**20
@@ -60,7 +60,7 @@ def weather_service(state: Path) -> Iterator[int]:
         "MARSY_GROUND_LOG_LEVEL": "ERROR",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "marsy.cli", "serve", "weather"],
+        [sys.executable, "-m", "marsy_cli", "serve", "weather"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -33,7 +33,7 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
 
-from marsy.local import LocalInfluxd, LocalMosquitto, free_port
+from devservers import LocalInfluxd, LocalMosquitto, free_port
 from marsy.mqtt import MqttBus, Pending
 from marsy.protocol import Channel, Device, DeviceTelemetry, FlightPhase
 from marsy.settings import MqttSettings
@@ -70,7 +70,7 @@ def serve(name: str, broker: LocalMosquitto, influxd: LocalInfluxd, state: Path)
         "MARSY_GROUND_LOG_LEVEL": "ERROR",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "marsy.cli", "serve", name],
+        [sys.executable, "-m", "marsy_cli", "serve", name],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

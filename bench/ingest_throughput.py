@@ -20,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from marsy.local import LocalInfluxd, LocalMosquitto, free_port
+from devservers import LocalInfluxd, LocalMosquitto, free_port
 from marsy.mqtt import MqttBus
 from marsy.protocol import Device, DeviceTelemetry, FlightPhase, parameters_of
 
@@ -88,7 +88,7 @@ def ingest_rate(broker: LocalMosquitto, influxd: LocalInfluxd, state: Path, coun
         "MARSY_GROUND_HTTP_PORT": str(port),
         "MARSY_GROUND_LOG_LEVEL": "WARNING",
     }
-    ingest = subprocess.Popen([sys.executable, "-m", "marsy.cli", "serve", "telemetry"], env=env)
+    ingest = subprocess.Popen([sys.executable, "-m", "marsy_cli", "serve", "telemetry"], env=env)
 
     def written() -> int:
         try:

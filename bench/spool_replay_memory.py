@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ground.influx.schema import point_line
-from ground.ingest.spool import Spool
-from marsy.local import LocalInfluxd, LocalMosquitto, free_port
+from devservers import LocalInfluxd, LocalMosquitto, free_port
 from marsy.protocol import Device, DeviceTelemetry, FlightPhase
+from marsy.store.schema import point_line
+from marsy.store.spool import Spool
 
 T0 = 1_800_000_000.0
 
@@ -76,7 +76,7 @@ def replay(
         "MARSY_GROUND_LOG_LEVEL": "WARNING",
     }
     began = time.perf_counter()
-    ingest = subprocess.Popen([sys.executable, "-m", "marsy.cli", "serve", "telemetry"], env=env)
+    ingest = subprocess.Popen([sys.executable, "-m", "marsy_cli", "serve", "telemetry"], env=env)
     peak = 0.0
     try:
         while spool.pending() or not peak:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ground.influx import InfluxHttp
-from marsy.local import LocalInfluxd, LocalMosquitto
-from marsy.local.accounts import BrokerAccounts
+from devservers import LocalInfluxd, LocalMosquitto
+from devservers.accounts import BrokerAccounts
 from marsy.mqtt import MqttBus
+from marsy.store import InfluxHttp
 
 
 def pytest_configure(config: pytest.Config) -> None:

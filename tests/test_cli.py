@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from marsy.brokerconf import password_hash
-from marsy.cli.main import cli
+from marsy_cli.main import cli
 
 
 def test_marsy_help_from_the_installed_script() -> None:

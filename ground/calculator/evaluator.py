@@ -26,8 +26,6 @@ from ground.calculator.liveness import Liveness
 from ground.calculator.rules import Finding, Sample, limit_findings, rate_findings
 from ground.calculator.signal import signal_finding, view_finding
 from ground.calculator.status import describe
-from ground.influx.http import InfluxError, InfluxUnavailable
-from ground.influx.reads import TelemetryReader
 from marsy.protocol import (
     BY_DEVICE,
     Alert,
@@ -38,6 +36,8 @@ from marsy.protocol import (
     MissionState,
     Severity,
 )
+from marsy.store.http import InfluxError, InfluxUnavailable
+from marsy.store.reads import TelemetryReader
 
 logger = logging.getLogger(__name__)
 

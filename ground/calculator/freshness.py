@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from ground.calculator.liveness import RecorderHealth
 from ground.calculator.rules import Finding
-from ground.influx.schema import PAYLOAD_DEVICES
 from marsy.protocol import AlertRule, Device, Service, Severity
+from marsy.store.schema import PAYLOAD_DEVICES
 
 STORE = "store"
 INGEST = "ingest"

@@ -25,9 +25,6 @@ from typing import Any
 from flask import Flask
 
 from ground.calculator.evaluator import Evaluator
-from ground.influx.http import InfluxHttp
-from ground.influx.reads import TelemetryReader
-from ground.influx.schema import database_for
 from ground.web import Api, HttpServer
 from marsy.clock import MissionClock
 from marsy.mqtt import MqttBus, MqttError
@@ -43,6 +40,9 @@ from marsy.protocol import (
 )
 from marsy.protocol.commanding import STANDBY
 from marsy.settings import GroundSettings
+from marsy.store.http import InfluxHttp
+from marsy.store.reads import TelemetryReader
+from marsy.store.schema import database_for
 
 logger = logging.getLogger(__name__)
 

@@ -26,10 +26,10 @@ from ground.grafana.panels import (
     target,
     timeseries,
 )
-from ground.influx.schema import database_for
 from marsy.protocol import Device, DeviceHealth, parameter, parameters_of
 from marsy.protocol.parameters import Limits
 from marsy.settings import InfluxSettings
+from marsy.store.schema import database_for
 
 TAG = "marsy"
 SCHEMA_VERSION = 39
@@ -37,7 +37,7 @@ SCHEMA_VERSION = 39
 
 ALERT_TAGS = ("device", "rule", "parameter")
 ALERT_FIELDS = ("level", "value", "limit", "message")
-"""What :func:`ground.influx.schema.alert_line` writes; the panel-query test checks it."""
+"""What :func:`marsy.store.schema.alert_line` writes; the panel-query test checks it."""
 ALERT_LEVEL = "level"
 HEALTH_COUNTERS = ("frames_ok", "frames_bad")
 """Running counts of the heartbeat, shown as rates."""

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ground.grafana import queries
-from ground.influx.schema import database_for
 from marsy.protocol import Device, FlightPhase, Parameter
 from marsy.protocol.parameters import Limits
 from marsy.settings import InfluxSettings
+from marsy.store.schema import database_for
 
 Json = dict[str, Any]
 

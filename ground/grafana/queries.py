@@ -3,7 +3,7 @@
 Every query is what Grafana sends after replacing its variables: ``$mission`` (the mission id
 the dashboard shows), ``$timeFilter`` (the time range on display) and ``$__interval`` /
 ``$__interval_ms`` (the bucket that fits the panel's width). Measurements, tags and field types
-come from :mod:`ground.influx.schema` and the parameter dictionary, so a query can only name a
+come from :mod:`marsy.store.schema` and the parameter dictionary, so a query can only name a
 field the ingest writes.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ground.influx.schema import ALERTS, EVENTS, HEALTH, PHASE_FIELD, SEQ_FIELD, measurement_for
 from marsy.protocol import Device, Parameter, ValueType
+from marsy.store.schema import ALERTS, EVENTS, HEALTH, PHASE_FIELD, SEQ_FIELD, measurement_for
 
 MISSION_VARIABLE = "mission"
 MISSION_TAG = "mission"

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ground.influx.writer import BatchWriter
 from ground.ingest.acks import AckSequencer
 from ground.ingest.counters import PerSource
 from ground.ingest.deadletters import DeadLetters, Refusal
@@ -37,6 +36,7 @@ from marsy.protocol import (
     decode_delivery,
 )
 from marsy.settings import IngestSettings
+from marsy.store.writer import BatchWriter
 
 logger = logging.getLogger(__name__)
 

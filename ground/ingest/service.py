@@ -10,14 +10,14 @@ import threading
 
 from flask import Flask
 
-from ground.influx.http import InfluxError, InfluxHttp, InfluxNotSetUp
-from ground.influx.writer import BatchWriter
 from ground.ingest.ledger import Ledger
 from ground.ingest.recorder import Recorder, Route
-from ground.ingest.spool import Spool
 from ground.web import Api, HttpServer
 from marsy.mqtt import MqttBus
 from marsy.settings import GroundSettings
+from marsy.store.http import InfluxError, InfluxHttp, InfluxNotSetUp
+from marsy.store.spool import Spool
+from marsy.store.writer import BatchWriter
 
 logger = logging.getLogger(__name__)
 

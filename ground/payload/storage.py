@@ -24,12 +24,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ground.influx.schema import PAYLOAD_DEVICES, database_for, point_line
 from ground.ingest.recorder import Route
 from ground.ingest.service import build_recorder, check_databases
 from marsy.logins import PAYLOAD_RECORDER, as_login
 from marsy.protocol import Channel, DeviceTelemetry, Message, Service, Topics
 from marsy.settings import GroundSettings, InfluxSettings
+from marsy.store.schema import PAYLOAD_DEVICES, database_for, point_line
 
 NAME = str(Service.PAYLOAD)
 LOGIN = PAYLOAD_RECORDER

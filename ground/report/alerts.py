@@ -20,7 +20,7 @@ from marsy.protocol import AlertRule
 GROUND = "ground"
 VEHICLE = "vehicle"
 LEVELS = {0: "cleared", 1: "yellow", 2: "red"}
-"""The stored ``level`` field (see ``ground.influx.schema.alert_line``)."""
+"""The stored ``level`` field (see ``marsy.store.schema.alert_line``)."""
 NO_PARAMETER = "none"
 """The ``parameter`` tag of an alert that named none."""
 

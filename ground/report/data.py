@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from ground.command.store import Entry, Mission, MissionStore
-from ground.influx.http import InfluxHttp
-from ground.influx.schema import ALERTS, database_for, measurement_for
 from marsy.protocol import Device
 from marsy.settings import InfluxSettings
+from marsy.store.http import InfluxHttp
+from marsy.store.schema import ALERTS, database_for, measurement_for
 
 
 @dataclass

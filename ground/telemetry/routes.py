@@ -9,14 +9,6 @@ flood on those topics never reaches it.
 
 from __future__ import annotations
 
-from ground.influx.schema import (
-    PAYLOAD_DEVICES,
-    alert_line,
-    database_for,
-    event_line,
-    health_line,
-    point_line,
-)
 from ground.ingest.recorder import Route
 from marsy.protocol import (
     Alert,
@@ -30,6 +22,14 @@ from marsy.protocol import (
     Topics,
 )
 from marsy.settings import InfluxSettings
+from marsy.store.schema import (
+    PAYLOAD_DEVICES,
+    alert_line,
+    database_for,
+    event_line,
+    health_line,
+    point_line,
+)
 
 
 def filters(topics: Topics) -> list[str]:

@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
+from devservers import free_port
+from devservers.certs import make_certificates
+from devservers.process import ServerProcess, find_binary, port_open
 from marsy.brokerconf import all_users
-from marsy.local import free_port
-from marsy.local.certs import make_certificates
-from marsy.local.process import ServerProcess, find_binary, port_open
 from marsy.settings import EdgeSettings, GroundSettings
 from tests.ansible.deployment import ANSIBLE, REPO, ansible_env, tool
 

@@ -22,21 +22,21 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
+from devservers import LocalInfluxd, free_port
+from devservers.certs import make_certificates
+from devservers.influx_users import ADMIN, SERVICE_USERS, role_grants
+from devservers.process import ServerProcess, find_binary, port_open
 from ground.grafana.provisioning import DATASOURCES_FILE, ENVIRONMENT
-from ground.influx import InfluxHttp, InfluxNotSetUp, InfluxRejected
 from marsy.brokerconf import password_file_text
-from marsy.cli.serve import SERVICES
-from marsy.local import LocalInfluxd, free_port
-from marsy.local.certs import make_certificates
-from marsy.local.influx_users import ADMIN, SERVICE_USERS, role_grants
-from marsy.local.process import ServerProcess, find_binary, port_open
 from marsy.logins import OBSERVER_CONSOLE, PAYLOAD_RECORDER, as_login, login_passwords
 from marsy.mqtt import MqttBus, NotConnected
 from marsy.protocol import Channel, Device
 from marsy.settings import EdgeSettings, GroundSettings, InfluxSettings, MqttSettings
+from marsy.store import InfluxHttp, InfluxNotSetUp, InfluxRejected
+from marsy_cli.serve import SERVICES
 from tests.ansible.deployment import ANSIBLE, Run, Secrets, ansible_env, play, snapshot
 from tests.broker.checks import assert_rocket_confined
-from tests.local.listening import listening
+from tests.devservers.listening import listening
 
 pytestmark = pytest.mark.integration
 
@@ -352,7 +352,7 @@ def test_influxdb_has_the_databases_retention_and_users(deployment: Deployment) 
 
 
 def expected_users() -> dict[str, tuple[bool, dict[str, str]]]:
-    """The admin, and each role user with its privileges (marsy.local.influx_users)."""
+    """The admin, and each role user with its privileges (devservers.influx_users)."""
     expected: dict[str, tuple[bool, dict[str, str]]] = {ADMIN: (True, {})}
     for user, grants in role_grants().items():
         expected[user] = (False, dict(grants))
@@ -452,7 +452,7 @@ def test_the_role_keeps_the_rpc_port_on_loopback_and_the_users_of_marsy() -> Non
     assert defaults["influxdb_rpc_bind_address"] == "127.0.0.1:8088"
     assert defaults["influxdb_retired_users"] == ["marsy"]
     table = {user["name"]: user["grants"] for user in defaults["influxdb_users"]}
-    assert table == role_grants(), "the role's users are marsy.local.influx_users'"
+    assert table == role_grants(), "the role's users are devservers.influx_users'"
     services = yaml.safe_load((ANSIBLE / "roles/ground_services/defaults/main.yml").read_text())
     assert services["ground_services_influx_users"] == dict(SERVICE_USERS)
 

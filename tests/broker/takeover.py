@@ -3,7 +3,7 @@
 An impostor holding the satellite's password asks for the ingest's client id with
 ``clean_start=False``: with client ids bound to logins it gets a session of its own, so the
 ingest stays connected, keeps every QoS-1 message queued for it, and the impostor reads nothing
-its own ACL forbids. Shared by tests/broker (Mosquitto) and tests/local/embedded_broker.
+its own ACL forbids. Shared by tests/broker (Mosquitto) and tests/devservers/embedded_broker.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from marsy.local.accounts import BrokerAccounts
+from devservers.accounts import BrokerAccounts
 from marsy.mqtt import MqttBus
 from marsy.protocol import Channel, Device, DeviceTelemetry, FlightPhase, Service, decode_as
 from tests.waiting import wait_for

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from marsy.cli.main import cli
-from marsy.local.process import find_binary
+from devservers.process import find_binary
+from marsy_cli.main import cli
 
 
 def test_the_command_makes_a_ca_and_a_certificate_for_every_name(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from marsy.local import LocalMosquitto
+from devservers import LocalMosquitto
 from marsy.logins import PAYLOAD_RECORDER
 from marsy.mqtt import MqttBus
 from marsy.protocol import Channel

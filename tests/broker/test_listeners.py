@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from devservers.certs import subject_alt_names
 from marsy.brokerconf import (
     POLICY,
     Listener,
@@ -14,7 +15,6 @@ from marsy.brokerconf import (
     instance_config,
     listener_text,
 )
-from marsy.local.certs import subject_alt_names
 
 TLS = TlsFiles(Path("/etc/m/ca.crt"), Path("/etc/m/server.crt"), Path("/etc/m/server.key"))
 

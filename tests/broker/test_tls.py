@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from marsy.local import LocalMosquitto
-from marsy.local.certs import make_certificates
+from devservers import LocalMosquitto
+from devservers.certs import make_certificates
 from marsy.mqtt import MqttBus, NotConnected
 from marsy.protocol import Channel
 from marsy.settings import MqttSettings, TlsSettings

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from devservers import LocalInfluxd
+from devservers.influx_admin import ping
 from ground.command.store import Entry, Mission, MissionStore
-from ground.influx import InfluxHttp
-from ground.influx.schema import alert_line
-from marsy.local import LocalInfluxd
-from marsy.local.influx_admin import ping
 from marsy.protocol import Alert, AlertRule, Device, FlightPhase, MissionState, Severity
 from marsy.settings import InfluxSettings
-from marsy.sim.servers import open_servers
+from marsy.store import InfluxHttp
+from marsy.store.schema import alert_line
+from marsy_sim.servers import open_servers
 
 MARSY = str(Path(sys.executable).parent / "marsy")
 MISSION = "m-live"

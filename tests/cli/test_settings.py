@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from marsy.local import LocalMosquitto, free_port
+from devservers import LocalMosquitto, free_port
 from tests.waiting import wait_for
 
 MARSY = str(Path(sys.executable).parent / "marsy")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from devservers import LocalMosquitto
 from edge.agents import behaviour_for
 from edge.runtime.agent import Agent
 from firmware_sim.scenario import load_scenario
 from firmware_sim.simulator import Simulator, build_simulator
-from marsy.local import LocalMosquitto
 from marsy.protocol import Device
 from marsy.settings import EdgeSettings
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from marsy.local import LocalMosquitto
+from devservers import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     AstronautVitals,
@@ -166,7 +166,7 @@ def test_agent_killed_while_the_broker_is_down_delivers_its_queue(
             }
         ),
     }
-    argv = [sys.executable, "-m", "marsy.cli", "agent", "suit"]
+    argv = [sys.executable, "-m", "marsy_cli", "agent", "suit"]
     agent = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         recorder.until(lambda: len(recorder.seqs[Device.SUIT]) > 20, 30, "suit vitals")

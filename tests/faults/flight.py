@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marsy.sim.faults import parse_fault
-from marsy.sim.injector import FaultRecord
-from marsy.sim.mission import MissionResult, SimOptions, fly
+from marsy_sim.faults import parse_fault
+from marsy_sim.injector import FaultRecord
+from marsy_sim.mission import MissionResult, SimOptions, fly
 
 SPEED = 10.0
 DESTRUCTIVE_EVENTS = ("self_destruct", "ejection", "explosion")

@@ -16,7 +16,7 @@ from marsy.protocol import (
     Topics,
     decode_delivery,
 )
-from marsy.sim.forgeries import (
+from marsy_sim.forgeries import (
     MARK,
     Envelope,
     Forgery,

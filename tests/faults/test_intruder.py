@@ -8,9 +8,9 @@ import threading
 import pytest
 from pydantic import SecretStr
 
-from marsy.local import LocalMosquitto
+from devservers import LocalMosquitto
 from marsy.protocol import Channel
-from marsy.sim.intruder import TAKEN, Intruder, IntruderError
+from marsy_sim.intruder import TAKEN, Intruder, IntruderError
 
 pytestmark = pytest.mark.integration
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from marsy.cli.main import cli
 from marsy.protocol import Device
-from marsy.sim.faults import (
+from marsy_cli.main import cli
+from marsy_sim.faults import (
     DEFAULT_FOR,
     INGEST_CLIENT_ID,
     FaultKind,

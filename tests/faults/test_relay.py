@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from marsy.local import LocalMosquitto
+from devservers import LocalMosquitto
 from marsy.protocol import Channel
-from marsy.sim.intruder import TAKEN, Intruder
-from marsy.sim.relay import Relay
+from marsy_sim.intruder import TAKEN, Intruder
+from marsy_sim.relay import Relay
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from edge.runtime.serial_link import SerialLink
 from firmware_sim.scenario import load_scenario
 from firmware_sim.simulator import Simulator, build_simulator
-from marsy.cli.main import cli
 from marsy.protocol import CommandAction, Device
 from marsy.protocol.framing import AckFrame, CommandFrame, Frame, TelemetryFrame
+from marsy_cli.main import cli
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_the_cli_opens_one_pty_per_board(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "marsy.cli",
+            "marsy_cli",
             "firmware",
             "--warp",
             "50",

@@ -14,9 +14,9 @@ from ground.grafana import datasources, render
 from ground.grafana.dashboards import plot
 from ground.grafana.panels import MIXED, display_limits, grafana_unit, thresholds
 from ground.grafana.provisioning import DATASOURCES_FILE, ENVIRONMENT, yaml_text
-from marsy.cli.main import cli
 from marsy.protocol import PARAMETERS, Device, FlightPhase, parameter
 from marsy.protocol.parameters import Limits
+from marsy_cli.main import cli
 from tests.grafana.dashboards import COMMITTED, all_queries, committed_dashboards, panels
 
 

@@ -15,12 +15,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from devservers import LocalInfluxd
 from firmware_sim.physics import Autopilot, World
 from firmware_sim.vehicles import load_vehicle
 from ground.grafana.panels import datasource_uid
-from ground.influx import InfluxHttp
-from ground.influx.schema import alert_line, database_for, event_line, health_line, point_line
-from marsy.local import LocalInfluxd
 from marsy.protocol import (
     Alert,
     AlertRule,
@@ -31,6 +29,8 @@ from marsy.protocol import (
     measurement,
 )
 from marsy.settings import InfluxSettings
+from marsy.store import InfluxHttp
+from marsy.store.schema import alert_line, database_for, event_line, health_line, point_line
 from tests.grafana.dashboards import Query, all_queries
 
 pytestmark = pytest.mark.integration

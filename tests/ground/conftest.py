@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from devservers import LocalInfluxd, LocalMosquitto, free_port
+from devservers.influx_users import SERVICE_USERS
 from ground.web.statuses import UndeclaredStatus
-from marsy.local import LocalInfluxd, LocalMosquitto, free_port
-from marsy.local.influx_users import SERVICE_USERS
 from tests.waiting import wait_for
 
 
@@ -105,7 +105,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Service]]:
         env = ground_env(broker, name, influxd, tmp_path / "state", port, **extra)
         service = Service(
             name,
-            [sys.executable, "-m", "marsy.cli", "serve", name],
+            [sys.executable, "-m", "marsy_cli", "serve", name],
             env,
             port,
             tmp_path / f"{name}.log",

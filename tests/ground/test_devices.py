@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
+from devservers import LocalMosquitto
 from ground.devices import DeviceCommander
 from marsy.clock import MissionClock
-from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import CommandAck, CommandAction, Device
 from tests.ground.command.standins import StandIn

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from marsy.local import LocalMosquitto
-from marsy.local.embedded.broker.instance import EmbeddedBroker
+from devservers import LocalMosquitto
+from devservers.embedded.broker.instance import EmbeddedBroker
 
 AnyBroker = LocalMosquitto | EmbeddedBroker
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from marsy.local import LocalMosquitto
-from marsy.local.embedded.broker.instance import EmbeddedBroker
+from devservers import LocalMosquitto
+from devservers.embedded.broker.instance import EmbeddedBroker
 from marsy.mqtt import MqttBus, NotConnected, Pending, PublishRejected, PublishTimeout
 from marsy.protocol import (
     Channel,

@@ -7,8 +7,8 @@ import io
 from rich.console import Console
 
 from marsy.protocol import Device
-from marsy.sim.console import GROUND_STYLE, ground_status, render, vehicle_alerts
-from marsy.sim.watch import Watch
+from marsy_sim.console import GROUND_STYLE, ground_status, render, vehicle_alerts
+from marsy_sim.watch import Watch
 from tests.sim.messages import MISSION, ground, limit, los, recorder
 
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from marsy.local import LocalInfluxd, LocalMosquitto
+from devservers import LocalInfluxd, LocalMosquitto
 from marsy.protocol import Device
-from marsy.sim.mission import SimOptions, fly
-from marsy.sim.replay import replay
+from marsy_sim.mission import SimOptions, fly
+from marsy_sim.replay import replay
 
 pytestmark = pytest.mark.integration
 
@@ -133,7 +133,7 @@ def test_chaos_mission_completes_without_losing_a_point(tmp_path: Path) -> None:
 
 def marsy(args: list[str], path: str, timeout: float) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "marsy.cli", *args],
+        [sys.executable, "-m", "marsy_cli", *args],
         env={**os.environ, "PATH": path},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

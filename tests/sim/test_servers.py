@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from marsy.cli.main import cli
 from marsy.logins import PAYLOAD_RECORDER, login_password
-from marsy.sim.chaos import BROKER, TARGETS, schedule
-from marsy.sim.servers import ExternalBroker, ExternalStore, read_passwords
+from marsy_cli.main import cli
+from marsy_sim.chaos import BROKER, TARGETS, schedule
+from marsy_sim.servers import ExternalBroker, ExternalStore, read_passwords
 
 
 def test_an_external_broker_signs_each_user_in_with_its_own_password() -> None:

@@ -41,7 +41,7 @@ def test_interrupted_simulation_leaves_no_process(
         [
             sys.executable,
             "-m",
-            "marsy.cli",
+            "marsy_cli",
             "sim",
             "--plain",
             "--speed",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from marsy.protocol import Device, EventType, FlightPhase
-from marsy.sim.watch import Watch
+from marsy_sim.watch import Watch
 from tests.sim.messages import MISSION, event, ground, limit, los, recorder, telemetry, vitals
 
 

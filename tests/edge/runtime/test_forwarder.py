@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from devservers import LocalMosquitto
 from edge.runtime.forwarder import Forwarder
 from edge.runtime.outbox import Outbox
-from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     Channel,

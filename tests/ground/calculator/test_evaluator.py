@@ -7,13 +7,12 @@ from collections.abc import Callable
 
 import pytest
 
+from devservers import LocalInfluxd, LocalMosquitto, free_port
 from firmware_sim.boards.board import SensorBoard
 from firmware_sim.physics import Autopilot, World
 from firmware_sim.scenario import load_scenario
 from firmware_sim.vehicles import load_vehicle
 from ground.calculator.evaluator import Evaluator
-from ground.influx import InfluxHttp, TelemetryReader, point_line
-from marsy.local import LocalInfluxd, LocalMosquitto, free_port
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     Alert,
@@ -30,6 +29,7 @@ from marsy.protocol import (
     decode_as,
 )
 from marsy.protocol.framing import TelemetryFrame, parse
+from marsy.store import InfluxHttp, TelemetryReader, point_line
 from tests.ground.calculator.script import Bus
 from tests.ground.conftest import Service
 from tests.waiting import wait_for

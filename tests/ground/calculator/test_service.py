@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from marsy.local import LocalInfluxd, LocalMosquitto
-from marsy.local.process import ServerProcess
+from devservers import LocalInfluxd, LocalMosquitto
+from devservers.process import ServerProcess
 from marsy.mqtt import MqttBus, MqttError
 from marsy.protocol import (
     Alert,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from marsy.local import LocalInfluxd, LocalMosquitto
+from devservers import LocalInfluxd, LocalMosquitto
 from tests.ground.conftest import Service
 
 TOKENS = {"operator": "op-secret", "command": "cmd-secret"}

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from marsy.local import LocalMosquitto
+from devservers import LocalMosquitto
 from marsy.protocol import Device
 from tests.edge.conftest import Flight, RunningAgent
 from tests.ground.command.conftest import TOKENS, call, url

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from marsy.local import LocalMosquitto
+from devservers import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     AlertRule,

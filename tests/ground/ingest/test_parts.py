@@ -8,7 +8,7 @@ import pytest
 
 from ground.ingest.acks import AckSequencer
 from ground.ingest.ledger import Ledger
-from ground.ingest.spool import Spool
+from marsy.store.spool import Spool
 
 
 def test_acks_leave_in_delivery_order() -> None:

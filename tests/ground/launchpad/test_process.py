@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from marsy.local import LocalMosquitto, free_port
+from devservers import LocalMosquitto, free_port
 from marsy.protocol import Device
 from tests.edge.conftest import Flight, RunningAgent
 from tests.ground.command.conftest import TOKENS, call, ground, url  # noqa: F401
@@ -161,7 +161,7 @@ def test_the_pad_does_not_start_without_the_weathers_address(
     env = ground_env(private_broker, "launchpad", None, tmp_path / "state", free_port())
     env.pop("MARSY_GROUND_SERVICES", None)
     ended = subprocess.run(
-        [sys.executable, "-m", "marsy.cli", "serve", "launchpad"],
+        [sys.executable, "-m", "marsy_cli", "serve", "launchpad"],
         env=env,
         capture_output=True,
         timeout=60,

@@ -16,9 +16,8 @@ from typing import Any
 
 import pytest
 
-from ground.influx import InfluxHttp, TelemetryReader
+from devservers import LocalInfluxd, LocalMosquitto
 from ground.runtime import GroundBus
-from marsy.local import LocalInfluxd, LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     Channel,
@@ -35,6 +34,7 @@ from marsy.protocol import (
     decode_message,
 )
 from marsy.settings import GroundSettings
+from marsy.store import InfluxHttp, TelemetryReader
 from tests.edge.conftest import Flight, RunningAgent
 from tests.ground.conftest import Service
 from tests.waiting import wait_for

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from ground.influx import InfluxHttp, TelemetryReader
-from marsy.local import LocalInfluxd, LocalMosquitto
+from devservers import LocalInfluxd, LocalMosquitto
 from marsy.mqtt import MqttBus, Pending
 from marsy.protocol import CommandAction, Device, DeviceTelemetry, EventType, FlightPhase
+from marsy.store import InfluxHttp, TelemetryReader
 from tests.ground.conftest import Service
 from tests.ground.steering.messages import event
 from tests.ground.steering.standin import StandInRocket, announce

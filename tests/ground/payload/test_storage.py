@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from devservers import LocalInfluxd, LocalMosquitto
 from ground.payload.storage import SatelliteStorage
-from marsy.local import LocalInfluxd, LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     Channel,

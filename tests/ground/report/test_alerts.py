@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from ground.command.store import Entry, Mission, MissionStore
-from ground.influx import InfluxHttp
-from ground.influx.schema import alert_line
 from ground.report.alerts import AlertRow, alert_rows, summarize
 from ground.report.build import write_report
 from ground.report.data import load
 from marsy.protocol import Alert, AlertRule, Device, FlightPhase, MissionState, Severity
 from marsy.settings import InfluxSettings
+from marsy.store import InfluxHttp
+from marsy.store.schema import alert_line
 
 MISSION = "m-alerts"
 LIFTOFF = 1000.0

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from marsy.local import LocalMosquitto
+from devservers import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import Channel, CommandAction, FlightPhase, LogRecord, decode_message
 from tests.ground.conftest import Service

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from marsy.local import LocalInfluxd, LocalMosquitto
+from devservers import LocalInfluxd, LocalMosquitto
 from marsy.mqtt import MqttBus, Pending
 from marsy.protocol import (
     Channel,

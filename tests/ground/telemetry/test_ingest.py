@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ground.influx import InfluxHttp, TelemetryReader
-from marsy.local import LocalInfluxd, LocalMosquitto
+from devservers import LocalInfluxd, LocalMosquitto
 from marsy.mqtt import MqttBus, Pending
 from marsy.protocol import (
     AstronautVitals,
@@ -21,6 +20,7 @@ from marsy.protocol import (
     FlightPhase,
     decode_as,
 )
+from marsy.store import InfluxHttp, TelemetryReader
 from tests.ground.conftest import Service
 from tests.waiting import wait_for
 

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from devservers import free_port
 from ground.weather import service
 from ground.weather.app import create_app
 from ground.weather.source import SCRIPTS, ScriptedSource
 from ground.weather.station import Station
 from marsy.clock import MissionClock
-from marsy.local import free_port
 from marsy.settings import GroundSettings
 from tests.waiting import wait_for
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from devservers import LocalMosquitto
 from ground.webcaster.service import Webcaster
-from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import (
     CommandAck,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from marsy.local import LocalMosquitto
+from devservers import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import AlertRule, Device, FlightPhase
 from tests.ground.webcaster.conftest import MakeWebcaster

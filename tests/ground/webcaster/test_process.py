@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from devservers import LocalMosquitto
 from ground.webcaster.interview import QUESTIONS, command_id
-from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import EventType
 from tests.ground.conftest import Service

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from devservers import LocalMosquitto
 from ground.webcaster.interview import QUESTIONS, command_id
 from ground.webcaster.view import HOST
-from marsy.local import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import Channel, Device, EventType, FlightPhase
 from tests.ground.webcaster.conftest import EventStream, FakeSuit, MakeWebcaster, Vehicles

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from marsy.local import LocalMosquitto
+from devservers import LocalMosquitto
 from marsy.mqtt import MqttBus
 from marsy.protocol import Device, EventType, FlightPhase
 from tests.edge.conftest import Flight, RunningAgent, fly, run_agent  # noqa: F401  (fixtures)

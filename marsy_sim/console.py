@@ -1,0 +1,132 @@
+"""The live console, laid out like the original tmux demo: the flight phase as a state line, the
+command log, the webcast commentary, live figures of every vehicle and of the astronaut, alerts
+and link health. It draws :class:`~marsy_sim.watch.Watch`'s state with rich, a few times a second.
+
+Vehicle alerts and the ground's own faults sit in separate panels and colours, so nobody reads
+a stale store or a cut broker link as trouble on board.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.layout import Layout
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from marsy.protocol import Device
+from marsy_sim.watch import Watch, ground_line, vehicle_line
+
+GROUND_STYLE = "bold cyan"
+"""Ground faults: a colour no vehicle alert uses (those are yellow and red)."""
+VEHICLE_STYLE = {"yellow": "yellow", "red": "bold red"}
+NOMINAL = ("pad", "ascent", "max_q", "upper_stage", "orbit")
+ABORT = ("abort", "parachutes", "landed")
+FIGURES: dict[Device, tuple[tuple[str, str, float, str], ...]] = {
+    Device.ROCKET: (
+        ("altitude", "altitude", 1e-3, "km"),
+        ("velocity", "speed", 1.0, "m/s"),
+        ("dynamic_pressure", "q", 1e-3, "kPa"),
+        ("fuel_stage1", "fuel 1", 1.0, "%"),
+        ("fuel_stage2", "fuel 2", 1.0, "%"),
+        ("throttle", "throttle", 1.0, "%"),
+    ),
+    Device.BOOSTER: (
+        ("altitude", "altitude", 1e-3, "km"),
+        ("vertical_speed", "v/speed", 1.0, "m/s"),
+        ("fuel", "fuel", 1.0, "%"),
+    ),
+    Device.SATELLITE: (
+        ("apoapsis", "apoapsis", 1e-3, "km"),
+        ("periapsis", "periapsis", 1e-3, "km"),
+        ("battery", "battery", 1.0, "%"),
+    ),
+    Device.SUIT: (
+        ("heart_rate", "heart", 1.0, "/min"),
+        ("g_load", "g-load", 1.0, "g"),
+        ("spo2", "SpO2", 1.0, "%"),
+        ("suit_pressure", "suit p", 1e-3, "kPa"),
+    ),
+}
+
+
+def phase_line(watch: Watch) -> Text:
+    current = watch.phases.get(Device.SUIT) or watch.phases.get(Device.ROCKET) or "pad"
+    steps = ABORT if current in ABORT else NOMINAL
+    line = Text(f"mission {watch.mission_id or '-'} [{watch.state}]  ")
+    for step in steps:
+        line.append(f" {step} ", style="bold reverse" if step == current else "dim")
+        line.append("→" if step != steps[-1] else "")
+    return line
+
+
+def _figures(watch: Watch, device: Device) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    latest = watch.latest.get(device, {})
+    for name, label, scale, unit in FIGURES[device]:
+        value = latest.get(name)
+        table.add_row(label, "—" if value is None else f"{value * scale:,.1f} {unit}")
+    table.add_row("phase", watch.phases.get(device, "—"))
+    return table
+
+
+def vehicle_alerts(watch: Watch) -> Text:
+    """Open alerts about the vehicles and the crew, coloured by severity; never a ground one."""
+    text = Text()
+    for alert in watch.vehicle_alerts():
+        text.append(("\n" if text else "") + vehicle_line(alert), VEHICLE_STYLE[alert.severity])
+    return text or Text("none", style="dim")
+
+
+def ground_status(watch: Watch) -> Text:
+    """The ground's own faults, one line per part, then how far behind the recorders are."""
+    text = Text()
+    for alert in watch.ground_alerts():
+        text.append(ground_line(alert) + "\n", GROUND_STYLE)
+    if not text:
+        text.append("ground: nominal\n", style="dim")
+    for name, health in sorted(watch.services.items()):
+        if health.ingest_lag is None and health.store_ok is None:
+            continue
+        lag = "—" if health.ingest_lag is None else f"{health.ingest_lag:.1f} s"
+        store = {None: "—", True: "ok", False: "FAILING"}[health.store_ok]
+        text.append(f"{name}: lag {lag}, {health.pending} pending, store {store}\n")
+    text.rstrip()
+    return text
+
+
+def render(watch: Watch) -> Layout:
+    layout = Layout()
+    layout.split_column(
+        Layout(name="phase", size=3), Layout(name="middle"), Layout(name="bottom", size=9)
+    )
+    layout["phase"].update(Panel(phase_line(watch), title="MarsY"))
+    layout["middle"].split_row(Layout(name="log", ratio=3), Layout(name="figures", ratio=2))
+    layout["log"].split_column(
+        Layout(Panel(Text("\n".join(watch.log[-14:])), title="command log")),
+        Layout(Panel(Text("\n".join(watch.commentary[-8:])), title="webcast")),
+    )
+    layout["figures"].update(
+        Panel(
+            Group(*[Panel(_figures(watch, device), title=str(device)) for device in Device]),
+            title="live",
+        )
+    )
+    links = Table(show_header=True, box=None)
+    for column in ("device", "frames ok", "bad", "queue", "dropped", "reconnects"):
+        links.add_column(column)
+    for name, health in sorted(watch.health.items()):
+        links.add_row(
+            name,
+            str(health.frames_ok),
+            str(health.frames_bad),
+            str(health.queue_depth),
+            str(health.dropped),
+            str(health.reconnects),
+        )
+    layout["bottom"].split_row(
+        Layout(Panel(vehicle_alerts(watch), title="vehicle alerts")),
+        Layout(Panel(ground_status(watch), title="ground", border_style="cyan")),
+        Layout(Panel(links, title="link health")),
+    )
+    return layout
