@@ -3,7 +3,7 @@
 Both run with authentication on. The admin is created once per data folder, right after the
 first start, with the one statement InfluxDB accepts before any user exists. The admin then sets
 the server up and is used for nothing else: it creates the ``flight`` and ``payload`` databases
-and one user per role with the least privilege its job needs (:mod:`devservers.influx_users`).
+and one user per role with the least privilege its job needs (:mod:`marsy.store.users`).
 Every password is kept beside the data, mode 600 (``admin.json``, ``users.json``), so that a
 later instance on the same folder, rebuilding a past run's report, signs in with them.
 """
@@ -18,9 +18,9 @@ import secrets
 import urllib.parse
 from pathlib import Path
 
-from devservers.influx_users import ADMIN, role_grants
 from devservers.process import ServerProcess
 from marsy.settings import InfluxSettings
+from marsy.store.users import ADMIN, role_grants
 
 START_TIMEOUT = 30.0
 ADMIN_FILE = "admin.json"
@@ -84,7 +84,7 @@ class InfluxAdmin:
     """The admin's login: set-up only."""
     password: str
     users: dict[str, str]
-    """Password by role user (:func:`devservers.influx_users.role_grants`)."""
+    """Password by role user (:func:`marsy.store.users.role_grants`)."""
 
     def load_credentials(self) -> None:
         """The folder's passwords if it has them, else new ones (used at :meth:`start`)."""

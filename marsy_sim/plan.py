@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devservers import free_port
-from devservers.influx_users import SERVICE_USERS
 from marsy.protocol import Device
 from marsy.settings import InfluxSettings, MqttSettings
+from marsy.store.users import SERVICE_USERS
 from marsy_sim.children import Child
 from marsy_sim.servers import Broker, Store
 

@@ -8,7 +8,7 @@ so ``marsy report`` can open the same store again later: through the server itse
 still flies, on the run's files once it has ended.
 
 On a store of its own every program signs in as its role's InfluxDB user
-(:mod:`devservers.influx_users`), and reading a run back is the READ-only ``report`` user's
+(:mod:`marsy.store.users`), and reading a run back is the READ-only ``report`` user's
 job; the admin only set the store up. A store named by ``--influx`` has the one login its URL
 gives, which every program then uses.
 """
@@ -30,11 +30,11 @@ from pydantic import SecretStr
 
 from devservers import LocalInfluxd, LocalMosquitto, installed
 from devservers.influx_admin import InfluxAdmin
-from devservers.influx_users import REPORT
 from devservers.process import LocalServer
 from marsy.brokerconf import all_users
 from marsy.logins import login_password, role_of
 from marsy.settings import InfluxSettings, MqttSettings
+from marsy.store.users import REPORT
 
 SERVERS_FILE = "servers.json"
 
@@ -58,7 +58,7 @@ class Store(Protocol):
         ...
 
     def settings_for(self, user: str, **overrides: object) -> InfluxSettings:
-        """The login of the InfluxDB user ``user`` (:mod:`devservers.influx_users`)."""
+        """The login of the InfluxDB user ``user`` (:mod:`marsy.store.users`)."""
         ...
 
 

@@ -18,8 +18,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from devservers.influx_users import ADMIN, role_grants
 from marsy.brokerconf import all_users
+from marsy.store.users import ADMIN, role_grants
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE = REPO / "ansible"

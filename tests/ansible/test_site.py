@@ -24,7 +24,6 @@ from pydantic import SecretStr
 
 from devservers import LocalInfluxd, free_port
 from devservers.certs import make_certificates
-from devservers.influx_users import ADMIN, SERVICE_USERS, role_grants
 from devservers.process import ServerProcess, find_binary, port_open
 from ground.grafana.provisioning import DATASOURCES_FILE, ENVIRONMENT
 from marsy.brokerconf import password_file_text
@@ -33,6 +32,7 @@ from marsy.mqtt import MqttBus, NotConnected
 from marsy.protocol import Channel, Device
 from marsy.settings import EdgeSettings, GroundSettings, InfluxSettings, MqttSettings
 from marsy.store import InfluxHttp, InfluxNotSetUp, InfluxRejected
+from marsy.store.users import ADMIN, SERVICE_USERS, role_grants
 from marsy_cli.serve import SERVICES
 from tests.ansible.deployment import ANSIBLE, Run, Secrets, ansible_env, play, snapshot
 from tests.broker.checks import assert_rocket_confined
@@ -352,7 +352,7 @@ def test_influxdb_has_the_databases_retention_and_users(deployment: Deployment) 
 
 
 def expected_users() -> dict[str, tuple[bool, dict[str, str]]]:
-    """The admin, and each role user with its privileges (devservers.influx_users)."""
+    """The admin, and each role user with its privileges (marsy.store.users)."""
     expected: dict[str, tuple[bool, dict[str, str]]] = {ADMIN: (True, {})}
     for user, grants in role_grants().items():
         expected[user] = (False, dict(grants))
@@ -452,7 +452,7 @@ def test_the_role_keeps_the_rpc_port_on_loopback_and_the_users_of_marsy() -> Non
     assert defaults["influxdb_rpc_bind_address"] == "127.0.0.1:8088"
     assert defaults["influxdb_retired_users"] == ["marsy"]
     table = {user["name"]: user["grants"] for user in defaults["influxdb_users"]}
-    assert table == role_grants(), "the role's users are devservers.influx_users'"
+    assert table == role_grants(), "the role's users are marsy.store.users'"
     services = yaml.safe_load((ANSIBLE / "roles/ground_services/defaults/main.yml").read_text())
     assert services["ground_services_influx_users"] == dict(SERVICE_USERS)
 

@@ -20,9 +20,9 @@ from pydantic import SecretStr
 from devservers import LocalInfluxd
 from devservers.embedded.tsdb.instance import EmbeddedInfluxd
 from devservers.influx_admin import USERS_FILE
-from devservers.influx_users import REPORT, SERVICE_USERS, TELEMETRY, role_grants
 from devservers.process import find_binary
 from marsy.store import InfluxHttp, InfluxNotSetUp, InfluxRejected
+from marsy.store.users import REPORT, SERVICE_USERS, TELEMETRY, role_grants
 from tests.devservers.listening import listening
 
 pytestmark = pytest.mark.integration

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from devservers import LocalInfluxd, LocalMosquitto, free_port
-from devservers.influx_users import SERVICE_USERS
 from ground.web.statuses import UndeclaredStatus
+from marsy.store.users import SERVICE_USERS
 from tests.waiting import wait_for
 
 
