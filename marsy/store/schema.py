@@ -31,9 +31,14 @@ from marsy.settings import InfluxSettings
 
 PAYLOAD_DEVICES = frozenset({Device.SATELLITE})
 """Satellite data are payload data: stored apart, in the payload database."""
+MISSION_TAG = "mission"
+"""Every point's mission id: each query names one mission, so InfluxDB reads only its series."""
+SOURCE_TAG = "source"
+DEVICE_TAG = "device"
+"""The device an event, alert or heartbeat is about (telemetry's measurement is its device)."""
 SEQ_FIELD = "seq"
 PHASE_FIELD = "phase"
-TAGS = ("mission", "source")
+TAGS = (MISSION_TAG, SOURCE_TAG)
 
 
 def measurement_for(device: Device) -> str:
@@ -83,7 +88,7 @@ def point_line(message: DeviceTelemetry | AstronautVitals) -> str:
     formatters = FIELD_FORMATTERS[message.device]
     fields = ",".join(f"{name}={formatters[name](v)}" for name, v in message.values.items())
     return (
-        f"{message.device},mission={message.mission_id},source={message.source} "
+        f"{message.device},{MISSION_TAG}={message.mission_id},{SOURCE_TAG}={message.source} "
         f'{fields},{SEQ_FIELD}={message.seq}i,{PHASE_FIELD}="{message.phase}" '
         f"{timestamp_ns(message.ts)}"
     )
@@ -92,6 +97,16 @@ def point_line(message: DeviceTelemetry | AstronautVitals) -> str:
 EVENTS = "events"
 ALERTS = "alerts"
 HEALTH = "health"
+
+EVENT_TAG = "event"
+DETAIL_FIELD = "detail"
+RULE_TAG = "rule"
+PARAMETER_TAG = "parameter"
+LEVEL_FIELD = "level"
+"""An alert's level: 0 cleared, 1 yellow, 2 red."""
+ALERT_TAGS = (DEVICE_TAG, RULE_TAG, PARAMETER_TAG)
+ALERT_FIELDS = (LEVEL_FIELD, "value", "limit", "message")
+"""What :func:`alert_line` writes beside ``mission``, ``source`` and ``seq``."""
 
 
 def _string(value: str) -> str:
@@ -102,26 +117,31 @@ def _string(value: str) -> str:
 
 def event_line(message: MissionEvent) -> str:
     """A mission event: tag ``event``, text field ``detail`` (for Grafana annotations)."""
-    device = f",device={message.device}" if message.device is not None else ""
+    device = f",{DEVICE_TAG}={message.device}" if message.device is not None else ""
     return (
-        f"{EVENTS},mission={message.mission_id},source={message.source},event={message.event}"
-        f"{device} detail={_string(message.detail)},seq={message.seq}i "
-        f"{timestamp_ns(message.ts)}"
+        f"{EVENTS},{MISSION_TAG}={message.mission_id},{SOURCE_TAG}={message.source},"
+        f"{EVENT_TAG}={message.event}{device} {DETAIL_FIELD}={_string(message.detail)},"
+        f"{SEQ_FIELD}={message.seq}i {timestamp_ns(message.ts)}"
     )
 
 
 def alert_line(message: Alert) -> str:
     """An alert or its clearing: severity 1 yellow, 2 red, 0 cleared."""
     level = 0 if message.cleared else message.severity.rank
-    fields = [f"level={level}i", f"message={_string(message.message)}", f"seq={message.seq}i"]
+    fields = [
+        f"{LEVEL_FIELD}={level}i",
+        f"message={_string(message.message)}",
+        f"{SEQ_FIELD}={message.seq}i",
+    ]
     if message.value is not None:
         fields.append(f"value={float(message.value)!r}")
     if message.limit is not None:
         fields.append(f"limit={float(message.limit)!r}")
     parameter = message.parameter or "none"
     return (
-        f"{ALERTS},mission={message.mission_id},source={message.source},device={message.device},"
-        f"rule={message.rule},parameter={parameter} {','.join(fields)} "
+        f"{ALERTS},{MISSION_TAG}={message.mission_id},{SOURCE_TAG}={message.source},"
+        f"{DEVICE_TAG}={message.device},{RULE_TAG}={message.rule},{PARAMETER_TAG}={parameter} "
+        f"{','.join(fields)} "
         f"{timestamp_ns(message.ts)}"
     )
 
@@ -129,7 +149,8 @@ def alert_line(message: Alert) -> str:
 def health_line(message: DeviceHealth) -> str:
     """An agent heartbeat: link and queue health of one device."""
     return (
-        f"{HEALTH},mission={message.mission_id},source={message.source},device={message.device} "
+        f"{HEALTH},{MISSION_TAG}={message.mission_id},{SOURCE_TAG}={message.source},"
+        f"{DEVICE_TAG}={message.device} "
         f"uptime={message.uptime!r},frames_ok={message.frames_ok}i,"
         f"frames_bad={message.frames_bad}i,queue_depth={message.queue_depth}i,"
         f"dropped={message.dropped}i,reconnects={message.reconnects}i,"

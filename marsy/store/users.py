@@ -14,7 +14,7 @@ grafana       READ on both                Grafana's datasources
 ============  ==========================  =================================================
 
 No one reads back what it writes, so the recorders need no READ; a recorder finds out whether
-its database is there with an empty write (:meth:`marsy.store.InfluxHttp.check_writable`).
+its database is there with an empty write (:meth:`marsy.store.Store.check_writable`).
 Pure: no I/O. The development servers (:mod:`devservers.influx_admin`) create these users; the
 Ansible role ``influxdb`` keeps the same table, and a test holds them equal.
 """

@@ -17,15 +17,28 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from tenacity import RetryError, Retrying, retry_if_exception_type, wait_exponential
-
-from marsy.store.http import InfluxHttp, InfluxRejected, InfluxUnavailable
+from marsy.store.http import InfluxRejected, InfluxUnavailable
 from marsy.store.spool import Spool
 
 logger = logging.getLogger(__name__)
 
 Done = Callable[[], None]
+RETRY_FIRST = 0.1
+RETRY_MAX = 5.0
+"""Seconds between two attempts at a batch without a spool: doubling from the first, capped."""
+
+
+class LineSink(Protocol):
+    """Where batches go (:class:`~marsy.store.http.InfluxHttp`): a whole body accepted or an
+    error raised, a liveness probe, and a writing thread's goodbye to its connection."""
+
+    def write(self, database: str, lines: bytes) -> None: ...
+
+    def ping(self) -> bool: ...
+
+    def release(self) -> None: ...
 
 
 @dataclass
@@ -55,7 +68,7 @@ class BatchWriter:
 
     def __init__(
         self,
-        http: InfluxHttp,
+        http: LineSink,
         *,
         batch_size: int = 1000,
         flush_interval: float = 0.1,
@@ -71,9 +84,9 @@ class BatchWriter:
         self.flush_interval = flush_interval
         self.max_pending = max_pending
         self.on_rejected = on_rejected
+        """Called with the lines of a batch InfluxDB refused and the reason."""
         self.on_batch: Callable[[], None] | None = None
         """Called after the ``done`` callbacks of each batch (written, spooled or refused)."""
-        """Called with the lines of a batch InfluxDB refused and the reason."""
         self._spool = spool
         self.stats = WriterStats()
         self._pending: deque[_Line] = deque()
@@ -200,20 +213,8 @@ class BatchWriter:
             self._write_or_spool(self._spool, batch)
             return
         body = "\n".join(line.text for line in batch).encode()
-        database = batch[0].database
-        retrying = Retrying(
-            retry=retry_if_exception_type(InfluxUnavailable),
-            wait=wait_exponential(multiplier=0.1, max=5.0),
-            stop=lambda _state: self._stop.is_set(),
-            sleep=self._sleep,
-            before_sleep=self._log_retry,
-        )
         try:
-            for attempt in retrying:
-                with attempt:
-                    self._http.write(database, body)
-        except RetryError as exc:
-            raise InfluxUnavailable("stopped while InfluxDB was unavailable") from exc
+            self._write_retrying(batch[0].database, body)
         except InfluxRejected as exc:
             self._refused([line.text for line in batch], exc)
         else:
@@ -223,6 +224,21 @@ class BatchWriter:
         for line in batch:
             if line.done is not None:
                 line.done()
+
+    def _write_retrying(self, database: str, body: bytes) -> None:
+        """Write ``body``, trying again with backoff while InfluxDB is unavailable; raise
+        :class:`InfluxUnavailable` if stopped meanwhile."""
+        delay = RETRY_FIRST
+        while True:
+            try:
+                self._http.write(database, body)
+                return
+            except InfluxUnavailable as exc:
+                if self._stop.is_set():
+                    raise InfluxUnavailable("stopped while InfluxDB was unavailable") from exc
+                self._log_retry()
+                self._stop.wait(delay)
+                delay = min(2 * delay, RETRY_MAX)
 
     def _write_or_spool(self, spool: Spool, batch: list[_Line]) -> None:
         database = batch[0].database
@@ -281,10 +297,7 @@ class BatchWriter:
         self.stats.written += len(lines)
         self.stats.last_write = self._now()
 
-    def _sleep(self, seconds: float) -> None:
-        self._stop.wait(seconds)
-
-    def _log_retry(self, state: object) -> None:
+    def _log_retry(self) -> None:
         self.stats.store_ok = False
         self.stats.retries += 1
         if self.stats.retries % 20 == 1:
