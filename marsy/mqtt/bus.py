@@ -14,117 +14,46 @@
 - Re-subscribe on every connect, and count as connected only once the broker has acknowledged
   the subscriptions; paho's loop thread reconnects with exponential backoff.
 - TCP_NODELAY on the socket: without it a QoS-1 round trip waits on Nagle's algorithm.
+
+The session lives here (connection, subscriptions, presence, paho's callbacks); publishing with
+flow control is :mod:`marsy.mqtt.publishing`, consuming with manual acks
+:mod:`marsy.mqtt.consuming`.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import socket
 import ssl
 import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import BaseModel
 
 from marsy.clock import WALL_CLOCK, MissionClock
+from marsy.mqtt.consuming import Delivery, Inbox
 from marsy.mqtt.errors import NotConnected, PublishRejected, PublishTimeout
+from marsy.mqtt.publishing import Outbox, Pending
+from marsy.mqtt.stats import BusStats
 from marsy.protocol import DevicePresence, PresenceState, encode_message
 from marsy.settings import MqttSettings
 
+__all__ = ["BusStats", "Delivery", "MqttBus", "Pending"]
+
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """A message the broker delivered; hand it back to :meth:`MqttBus.ack` once handled."""
-
-    topic: str
-    payload: bytes
-    qos: int
-    retain: bool
-    duplicate: bool
-    mid: int
-    generation: int
-    """Connection it arrived on: an ack on a later connection would acknowledge a stranger."""
-
-
-@dataclass
-class BusStats:
-    connects: int = 0
-    disconnects: int = 0
-    published: int = 0
-    rejected: int = 0
-    received: int = 0
-    acked: int = 0
-    stale_acks: int = 0
-
-
-class Pending:
-    """A publish on its way: :meth:`wait` blocks until the broker acknowledged it."""
-
-    def __init__(self, bus: MqttBus, info: paho.MQTTMessageInfo, topic: str) -> None:
-        self._bus = bus
-        self._info = info
-        self.topic = topic
-
-    @property
-    def mid(self) -> int:
-        return self._info.mid
-
-    def is_done(self) -> bool:
-        # paho's is_published() raises for a message queued while disconnected (rc NO_CONN),
-        # although paho does send it after the reconnect; read the flag PUBACK sets instead.
-        return bool(self._info._published)
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Raise :class:`PublishTimeout` or :class:`PublishRejected` unless acknowledged."""
-        limit = self._bus.settings.publish_timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
-        # paho's wait_for_publish raises at once while disconnected; we wait for the reconnect.
-        while not self.is_done():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise PublishTimeout(f"no PUBACK for mid {self.mid} on {self.topic} in {limit} s")
-            with self._info._condition:  # the condition paho notifies on PUBACK
-                if not self.is_done():
-                    self._info._condition.wait(min(remaining, 0.5))
-        reason = self._bus._pop_rejection(self._info)
-        if reason is not None:
-            raise PublishRejected(f"broker refused {self.topic}: {reason}")
 
 
 @dataclass
 class _Subscription:
     topic_filter: str
     qos: int = 1
-
-
-@dataclass
-class _Rejections:
-    """PUBACK failure reasons by message info, bounded so unread ones cannot pile up."""
-
-    items: OrderedDict[int, str] = field(default_factory=OrderedDict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    limit: int = 10_000
-
-    def put(self, key: int, reason: str) -> None:
-        with self.lock:
-            self.items[key] = reason
-            while len(self.items) > self.limit:
-                self.items.popitem(last=False)
-
-    def pop(self, key: int) -> str | None:
-        with self.lock:
-            return self.items.pop(key, None)
 
 
 class MqttBus:
@@ -147,14 +76,13 @@ class MqttBus:
         self.clock = clock
         self.stats = BusStats()
         self.connected = threading.Event()
-        self.deliveries: queue.Queue[Delivery] = queue.Queue()
+        self._inbox = Inbox(self.stats)
+        self._outbox = Outbox(settings, self.stats)
+        self.deliveries = self._inbox.deliveries
+        """Deliveries not yet taken by :meth:`receive` (its size tells a consumer's lag)."""
         self._subscriptions: dict[str, _Subscription] = {}
         self._lock = threading.Lock()
-        self._generation = 0
         self._presence_seq = 0
-        self._window = threading.BoundedSemaphore(settings.max_inflight)
-        self._rejections = _Rejections()
-        self._unwindowed: set[int] = set()
         self._subacks_due: set[int] = set()
         self._stopping = False
         self._client = self._make_client()
@@ -250,22 +178,7 @@ class MqttBus:
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> Pending:
         """Hand a message to the broker; blocks while ``max_inflight`` await their PUBACK."""
-        if qos and not self._window.acquire(timeout=self.settings.publish_timeout):
-            raise PublishTimeout(
-                f"{self.settings.max_inflight} publishes unacknowledged for "
-                f"{self.settings.publish_timeout} s; is the broker reachable?"
-            )
-        info = self._client.publish(topic, payload, qos=qos, retain=retain)
-        # NO_CONN: paho keeps the QoS-1 message and sends it when the connection is back.
-        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
-            if qos:
-                self._window.release()
-            self.stats.rejected += 1
-            raise PublishRejected(f"paho refused {topic}: {paho.error_string(info.rc)}")
-        if not qos:
-            info._set_as_published()
-        self.stats.published += 1
-        return Pending(self, info, topic)
+        return self._outbox.publish(self._client, topic, payload, qos=qos, retain=retain)
 
     def publish_message(self, message: BaseModel, *, qos: int = 1) -> Pending:
         """Publish a contract message on its topic, retained where the channel says so."""
@@ -276,28 +189,15 @@ class MqttBus:
             retain=self.topics.is_retained(message),
         )
 
-    def _pop_rejection(self, info: paho.MQTTMessageInfo) -> str | None:
-        return self._rejections.pop(id(info))
-
     # --- receiving --------------------------------------------------------------------------
 
     def receive(self, timeout: float | None = None) -> Delivery | None:
         """Next delivery, or ``None`` after ``timeout`` seconds."""
-        try:
-            return self.deliveries.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        return self._inbox.receive(timeout)
 
     def ack(self, delivery: Delivery) -> None:
         """Acknowledge a handled QoS-1 delivery; the broker then forgets it."""
-        if delivery.qos == 0:
-            return
-        if delivery.generation != self._generation:
-            # The broker redelivers it on this connection; that copy will be acked instead.
-            self.stats.stale_acks += 1
-            return
-        self._client.ack(delivery.mid, delivery.qos)
-        self.stats.acked += 1
+        self._inbox.ack(self._client, delivery)
 
     # --- paho callbacks (network thread) ----------------------------------------------------
 
@@ -335,7 +235,7 @@ class MqttBus:
             logger.error("%s: broker refused the connection: %s", self.client_id, reason)
             return
         with self._lock:
-            self._generation += 1
+            self._inbox.generation += 1
             subscriptions = list(self._subscriptions.values())
         self.stats.connects += 1
         logger.info("%s connected (session present: %s)", self.client_id, flags.session_present)
@@ -351,8 +251,7 @@ class MqttBus:
             info = client.publish(
                 self.topics.presence(self.presence), encode_message(online), qos=1, retain=True
             )
-            # Safe without a lock: PUBACKs are handled on this same network thread, later.
-            self._unwindowed.add(info.mid)
+            self._outbox.outside_window(info.mid)
         if not due:
             self.connected.set()
 
@@ -389,18 +288,7 @@ class MqttBus:
             logger.warning("%s disconnected: %s; reconnecting", self.client_id, reason)
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
-        self.stats.received += 1
-        self.deliveries.put(
-            Delivery(
-                topic=message.topic,
-                payload=bytes(message.payload),
-                qos=message.qos,
-                retain=bool(message.retain),
-                duplicate=bool(message.dup),
-                mid=message.mid,
-                generation=self._generation,
-            )
-        )
+        self._inbox.on_message(message)
 
     def _on_publish(
         self,
@@ -410,15 +298,4 @@ class MqttBus:
         reason: ReasonCode,
         properties: Properties | None,
     ) -> None:
-        # For QoS 1 paho calls us on PUBACK, under its out-message lock, with the message still
-        # registered; a QoS-0 message was never registered (nor counted in the window).
-        message = client._out_messages.get(mid)
-        if message is None:
-            return
-        if reason.is_failure:
-            self._rejections.put(id(message.info), str(reason))
-            self.stats.rejected += 1
-        if mid in self._unwindowed:
-            self._unwindowed.discard(mid)  # the online status sent from _on_connect
-        else:
-            self._window.release()
+        self._outbox.on_publish(client, mid, reason)

@@ -86,11 +86,12 @@ def test_round_trip_and_retained_presence(
 def test_anonymous_and_wrong_password_are_refused(
     broker: AnyBroker, bus_factory: Callable[..., MqttBus]
 ) -> None:
-    anonymous = bus_factory(broker, "rocket")
-    anonymous.settings = broker.settings_for("rocket", username=None, password=None)
-    anonymous._client = anonymous._make_client()
-    with pytest.raises(NotConnected):
-        anonymous.start(wait=1.5)
+    anonymous = MqttBus(broker.settings_for("rocket", username=None, password=None))
+    try:
+        with pytest.raises(NotConnected):
+            anonymous.start(wait=1.5)
+    finally:
+        anonymous.stop(timeout=0.5)
     impostor = MqttBus(broker.settings_for("rocket", password="guess"))
     try:
         with pytest.raises(NotConnected):
@@ -280,17 +281,16 @@ def test_broker_restarted_midway_loses_nothing(
     print(f"\nbroker restarted at {restarted_at}/{N}; duplicates: {len(seqs) - N}")
 
 
-def test_qos0_publishes_do_not_disturb_the_window(
-    broker: AnyBroker, bus_factory: Callable[..., MqttBus]
-) -> None:
-    rocket = bus_factory(broker, "rocket")
-    rocket.settings = broker.settings_for(rocket.client_id, max_inflight=3, publish_timeout=5)
-    rocket._window = threading.BoundedSemaphore(3)
-    rocket._client = rocket._make_client()
-    rocket.start()
-    for seq in range(20):
-        rocket.publish_message(telemetry(seq), qos=0)
-    pending = [rocket.publish_message(telemetry(100 + i)) for i in range(10)]
-    for p in pending:
-        p.wait(5)  # the window still works: each QoS-1 publish got its PUBACK
-    assert rocket.connected.is_set()
+def test_qos0_publishes_do_not_disturb_the_window(broker: AnyBroker) -> None:
+    login = broker.add_login("rocket")
+    rocket = MqttBus(broker.settings_for(login, max_inflight=3, publish_timeout=5))
+    try:
+        rocket.start()
+        for seq in range(20):
+            rocket.publish_message(telemetry(seq), qos=0)
+        pending = [rocket.publish_message(telemetry(100 + i)) for i in range(10)]
+        for p in pending:
+            p.wait(5)  # the window still works: each QoS-1 publish got its PUBACK
+        assert rocket.connected.is_set()
+    finally:
+        rocket.stop(timeout=1.0)
