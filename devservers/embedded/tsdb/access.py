@@ -5,7 +5,9 @@ admin user, and a write has no user to write as. Once one exists every ``/query`
 ``/write`` needs ``u``/``p`` parameters or Basic auth. Admins may do anything; another user may
 list the databases it holds a privilege on, SELECT where it may READ, write where it may WRITE
 (``ALL`` is both), and nothing else: every other statement needs an admin, as in influxd
-(``SHOW GRANTS`` too, even for oneself). Pure: the users come in.
+(``SHOW GRANTS`` too, even for oneself). A statement the store does not run needs what influxd
+would ask for it (READ for a query, WRITE to delete, the admin otherwise), so a login learns
+that it may not before it learns that the store cannot. Pure: the users come in.
 """
 
 from __future__ import annotations
@@ -16,17 +18,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
-from devservers.embedded.tsdb.influxql.ast import (
+from devservers.embedded.tsdb.meta import User
+from devservers.embedded.tsdb.statements import (
     CreateUser,
-    Measurement,
     Privilege,
-    SelectStatement,
+    Select,
     ShowDatabases,
     Statement,
-    SubQuery,
+    Unsupported,
     render,
 )
-from devservers.embedded.tsdb.meta import User
 
 
 class Refused(Exception):
@@ -82,21 +83,22 @@ def quote(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def required(statement: Statement) -> list[tuple[Privilege, str]] | None:
-    """influxql's ``RequiredPrivileges``: (privilege, database) pairs, the database empty for the
-    request's ``db``; ``None`` where only an admin may."""
+_ADMIN_SHOWS = ("USERS", "GRANTS", "STATS", "DIAGNOSTICS", "SHARDS", "SHARD", "SUBSCRIPTIONS")
+
+
+def required(statement: Statement) -> Privilege | None:
+    """influxql's ``RequiredPrivileges`` on the request's database; ``None`` where only an
+    admin may."""
     if isinstance(statement, ShowDatabases):
-        return [(Privilege.NONE, "")]
-    if isinstance(statement, SelectStatement):
-        needs: list[tuple[Privilege, str]] = []
-        for source in statement.sources:
-            if isinstance(source, Measurement):
-                needs.append((Privilege.READ, source.database))
-            elif isinstance(source, SubQuery):
-                needs += required(source.statement) or []
-        if statement.target is not None:
-            needs.append((Privilege.WRITE, statement.target.database))
-        return needs
+        return Privilege.NONE
+    if isinstance(statement, Select):
+        return Privilege.READ
+    if isinstance(statement, Unsupported):
+        verb, noun = [*statement.text.upper().split(), ""][:2]
+        if verb == "SELECT" or (verb == "SHOW" and noun not in _ADMIN_SHOWS):
+            return Privilege.READ
+        if verb == "DELETE" or (verb == "DROP" and noun in ("SERIES", "MEASUREMENT")):
+            return Privilege.WRITE
     return None
 
 
@@ -119,9 +121,8 @@ def authorize_query(
         needs = required(statement)
         if needs is None:
             _refuse(user, statement, "admin privilege")
-        for privilege, target in needs:
-            if not user.may(privilege, target or database):
-                _refuse(user, statement, f"{privilege.text()} on {target or database}")
+        if not user.may(needs, database):
+            _refuse(user, statement, f"{needs.text()} on {database}")
 
 
 def _refuse(user: User, statement: Statement, needs: str) -> NoReturn:

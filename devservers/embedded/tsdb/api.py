@@ -26,7 +26,7 @@ from devservers.embedded.tsdb.access import (
     credentials,
     quote,
 )
-from devservers.embedded.tsdb.gojson import RawJSON, encode, encode_pretty, encode_rows, rfc3339
+from devservers.embedded.tsdb.gojson import RawJSON, encode, encode_rows, rfc3339
 from devservers.embedded.tsdb.influxql import ParseError, parse_query
 from devservers.embedded.tsdb.meta import User
 from devservers.embedded.tsdb.query import Context, StatementResult, execute
@@ -63,14 +63,13 @@ def _first(params: dict[str, list[str]]) -> dict[str, str]:
     return {k: v[0] for k, v in params.items()}
 
 
-def error_response(status: int, message: str, pretty: bool = False) -> Response:
+def error_response(status: int, message: str) -> Response:
     headers = []
     if status == 401:
         headers.append(("Www-Authenticate", 'Basic realm="InfluxDB"'))
     elif status // 100 != 2:
         headers.append(("X-Influxdb-Error", message[:1024]))
-    body = encode_pretty({"error": message}) if pretty else encode({"error": message})
-    return Response(status, (body + "\n").encode(), headers=headers)
+    return Response(status, (encode({"error": message}) + "\n").encode(), headers=headers)
 
 
 def _plain(status: int, text: str) -> Response:
@@ -110,18 +109,17 @@ class Api:
         if path == "/ping":
             return Response(204)
         params = _first(urllib.parse.parse_qs(query, keep_blank_values=True))
-        pretty = params.get("pretty") == "true"
         try:
             if path == "/query":
-                return self._query(request, params, pretty)
+                return self._query(request, params)
             return self._write(request, params)
         except Refused as exc:
-            return error_response(exc.status, str(exc), pretty)
+            return error_response(exc.status, str(exc))
         except StoreClosed as exc:
-            return error_response(503, str(exc), pretty)
+            return error_response(503, str(exc))
         except Exception as exc:  # a request must never take the server down
             logger.exception("internal error on %s %s", request.method, path)
-            return error_response(500, f"internal error: {exc}", pretty)
+            return error_response(500, f"internal error: {exc}")
 
     def _user(self, request: Request, params: dict[str, str]) -> User | None:
         """Who is asking: nobody until an admin exists, then a checked login."""
@@ -136,7 +134,7 @@ class Api:
             raise Refused(401, "authorization failed")
         return user
 
-    def _query(self, request: Request, params: dict[str, str], pretty: bool) -> Response:
+    def _query(self, request: Request, params: dict[str, str]) -> Response:
         user = self._user(request, params)
         form = dict(params)
         content_type = request.headers.get("content-type", "")
@@ -147,11 +145,11 @@ class Api:
             form.update(_first(urllib.parse.parse_qs(body, keep_blank_values=True)))
         text = form.get("q", "").strip()
         if not text:
-            return error_response(400, 'missing required parameter "q"', pretty)
+            return error_response(400, 'missing required parameter "q"')
         try:
             statements = parse_query(text)
         except ParseError as exc:
-            return error_response(400, f"error parsing query: {exc}", pretty)
+            return error_response(400, f"error parsing query: {exc}")
         database = params.get("db", "")
         authorize_query(statements, user, self.store.meta.user_count(), database)
         context = Context(
@@ -159,11 +157,10 @@ class Api:
             retention_policy=form.get("rp", ""),
             user=user,
             read_only=request.method == "GET",
-            now=self.clock(),
         )
         results = execute(self.store, statements, context)
         epoch = params.get("epoch", "").strip()
-        return Response(200, render_results(results, epoch, pretty).encode())
+        return Response(200, render_results(results, epoch).encode())
 
     def _write(self, request: Request, params: dict[str, str]) -> Response:
         user = self._user(request, params)
@@ -202,10 +199,9 @@ def _time(ns: int, epoch: str) -> int | str:
     return -quotient if ns < 0 else quotient
 
 
-def render_results(results: list[StatementResult], epoch: str, pretty: bool = False) -> str:
+def render_results(results: list[StatementResult], epoch: str) -> str:
     """The ``/query`` answer: ``{"results":[...]}`` with times as ``epoch`` asks."""
-    objects = _result_objects(results, epoch, pretty)
-    return (encode_pretty(objects) if pretty else encode(objects)) + "\n"
+    return encode(_result_objects(results, epoch)) + "\n"
 
 
 def _with_times(rows: list[list[object]], epoch: str) -> list[list[object]]:
@@ -216,7 +212,7 @@ def _with_times(rows: list[list[object]], epoch: str) -> list[list[object]]:
     return rows
 
 
-def _result_objects(results: list[StatementResult], epoch: str, pretty: bool) -> dict[str, object]:
+def _result_objects(results: list[StatementResult], epoch: str) -> dict[str, object]:
     if not results:
         return {}
     objects: list[dict[str, object]] = []
@@ -230,7 +226,7 @@ def _result_objects(results: list[StatementResult], epoch: str, pretty: bool) ->
                 if item.name:  # influxd's ``omitempty``: SHOW GRANTS rows have no name
                     one = {"name": item.name, **one}
                 if rows:
-                    one["values"] = rows if pretty else RawJSON(encode_rows(rows))
+                    one["values"] = RawJSON(encode_rows(rows))
                 series.append(one)
             entry["series"] = series
         if result.messages:

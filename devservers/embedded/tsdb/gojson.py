@@ -104,26 +104,6 @@ def encode(value: object) -> str:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def encode_pretty(value: object, level: int = 0) -> str:
-    """Go's ``json.MarshalIndent(value, "", "    ")`` (influxd's ``pretty=true``)."""
-    scalar = _SCALARS.get(type(value))
-    if scalar is not None:
-        return scalar(value)
-    inner = "\n" + "    " * (level + 1)
-    if isinstance(value, Mapping):
-        if not value:
-            return "{}"
-        items = [f"{go_string(k)}: {encode_pretty(v, level + 1)}" for k, v in value.items()]
-    elif isinstance(value, Sequence):
-        if not value:
-            return "[]"
-        items = [encode_pretty(v, level + 1) for v in value]
-    else:
-        raise TypeError(f"cannot encode {type(value).__name__}")
-    opening, closing = ("{", "}") if isinstance(value, Mapping) else ("[", "]")
-    return opening + inner + ("," + inner).join(items) + "\n" + "    " * level + closing
-
-
 def encode_rows(rows: list[list[object]]) -> str:
     """Rows of scalars as Go writes them, at C speed: ``json.dumps`` writes what Python and
     Go write alike (most floats, integers, plain strings); the rest is written by

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devservers.embedded.tsdb.influxql.ast import Privilege
+from devservers.embedded.tsdb.statements import Privilege
 
 _ITERATIONS = 100_000
 

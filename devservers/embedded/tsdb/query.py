@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from devservers.embedded.tsdb.influxql.ast import (
+from devservers.embedded.tsdb.meta import Meta, MetaError, User
+from devservers.embedded.tsdb.select import QueryError, ResultSeries, run
+from devservers.embedded.tsdb.statements import (
+    WRITES,
     CreateDatabase,
     CreateUser,
     DropDatabase,
@@ -20,18 +23,14 @@ from devservers.embedded.tsdb.influxql.ast import (
     Privilege,
     Revoke,
     RevokeAdmin,
-    SelectStatement,
+    Select,
     ShowDatabases,
     ShowGrants,
     Statement,
     Unsupported,
     render,
 )
-from devservers.embedded.tsdb.meta import Meta, MetaError, User
-from devservers.embedded.tsdb.reading import QueryError
-from devservers.embedded.tsdb.select import ResultSeries, run, target_measurement
 from devservers.embedded.tsdb.store import Store
-from devservers.embedded.tsdb.timerange import ConditionError
 
 
 @dataclass
@@ -45,10 +44,6 @@ class StatementResult:
     """Whether the first column of each row is a time (SHOW DATABASES has none)."""
 
 
-_WRITES = CreateDatabase | DropDatabase | CreateUser | Grant | GrantAdmin | Revoke | RevokeAdmin
-"""The statements influxd runs from a GET only with a deprecation warning."""
-
-
 @dataclass(frozen=True)
 class Context:
     database: str
@@ -58,7 +53,6 @@ class Context:
     user: User | None
     read_only: bool
     """Sent with GET."""
-    now: int
 
 
 def valid_name(name: str) -> bool:
@@ -79,11 +73,11 @@ def execute(
         result = StatementResult(i)
         try:
             _run(store, statement, context, result)
-        except (QueryError, ConditionError) as exc:
+        except QueryError as exc:
             last = i == len(statements) - 1
             results.append(StatementResult(i, error=str(exc) if last else "not executed"))
             break
-        if context.read_only and isinstance(statement, _WRITES):
+        if context.read_only and isinstance(statement, WRITES):
             result.messages.append(
                 f"deprecated use of '{render(statement)}' in a read only context, "
                 "please use a POST request instead"
@@ -94,7 +88,7 @@ def execute(
 
 def _run(store: Store, statement: Statement, context: Context, result: StatementResult) -> None:
     match statement:
-        case SelectStatement():
+        case Select():
             result.series = _select(store, statement, context)
         case ShowDatabases():
             user = context.user
@@ -105,11 +99,7 @@ def _run(store: Store, statement: Statement, context: Context, result: Statement
             ]
             result.series = [ResultSeries("databases", ["name"], [[n] for n in names])]
             result.has_time = False
-        case CreateDatabase(name, options):
-            if options:
-                raise QueryError(
-                    "CREATE DATABASE ... WITH is not supported by the embedded time-series store"
-                )
+        case CreateDatabase(name):
             if not valid_name(name):
                 raise QueryError("invalid name")
             store.create_database(name)
@@ -128,8 +118,11 @@ def _run(store: Store, statement: Statement, context: Context, result: Statement
             except MetaError as exc:
                 raise QueryError(str(exc)) from None
             result.has_time = False
-        case Unsupported(what):
-            raise QueryError(f"{what} is not supported by the embedded time-series store")
+        case Unsupported(text):
+            raise QueryError(
+                f"not supported by the embedded time-series store, which runs MarsY's queries "
+                f"only: {text[:200]}"
+            )
 
 
 def _privileges(meta: Meta, statement: Statement) -> list[ResultSeries]:
@@ -153,16 +146,15 @@ def _privileges(meta: Meta, statement: Statement) -> list[ResultSeries]:
     return []
 
 
-def _select(store: Store, statement: SelectStatement, context: Context) -> list[ResultSeries]:
-    source = target_measurement(statement)
-    database = source.database or context.database
+def _select(store: Store, statement: Select, context: Context) -> list[ResultSeries]:
+    database = context.database
     if not database:
         raise QueryError("database name required")
     with store.use(database) as db:
         if db is None:
             raise QueryError(f"database not found: {database}")
-        policy = source.retention_policy or context.retention_policy
+        policy = context.retention_policy
         if policy and policy != "autogen":
             raise QueryError(f"retention policy not found: {policy}")
         with db.snapshot() as snapshot:
-            return run(statement, snapshot, context.now)
+            return run(statement, snapshot)

@@ -1,10 +1,13 @@
 """The embedded store against influxd 1.6: the same writes, MarsY's queries, the same answers.
 
 Both servers get the same line protocol (two missions, tags, float/int/string/bool fields, a
-point written twice, alerts at the same instant); then every query shape MarsY sends, through
+point written twice, alerts at the same instant); then every query shape MarsY sends (the
+telemetry reader's window, latest, count and sequence numbers, the report's and the replay's
+whole mission, the tests' whole measurement and field filter), through
 :class:`TelemetryReader` as MarsY reads them and as raw ``/query`` bodies compared byte for
-byte, plus an empty answer, errors and refused writes; and the privilege statements MarsY's
-set-up sends, with what each user may then do.
+byte, plus empty answers, a missing database and refused writes; and the set-up and privilege
+statements, with what each user may then do. What MarsY never sends is not compared: the
+embedded store refuses it (``test_api``).
 """
 
 from __future__ import annotations
@@ -198,12 +201,12 @@ def test_marsy_queries_get_influxds_answers(sides: tuple[str, list[Side]]) -> No
         "SELECT * FROM \"rocket\" WHERE mission = 'm1'",
         "SELECT * FROM \"alerts\" WHERE mission = 'm1'",
         "SELECT * FROM \"health\" WHERE mission = 'm1'",
-        "SELECT * FROM \"booster\" WHERE mission = 'm1' ORDER BY time DESC",
         "SELECT * FROM \"rocket\" WHERE mission = 'm9'",
-        'SELECT * FROM "no_such_measurement"',
-        'SELECT count() FROM "rocket"; SELECT * FROM "rocket"',
-        "SELEC nonsense",
-        "SELECT * FROM \"rocket\" WHERE time > 'not a time'",
+        "SELECT * FROM \"suit\" WHERE mission = 'm1'",
+        'SELECT count("seq") FROM "booster" WHERE mission = \'m2\'',
+        'SELECT * FROM "health"',
+        'SELECT * FROM "health" WHERE frames_bad = 1',
+        "SELECT * FROM \"alerts\" WHERE level = 1 AND mission = 'm1'",
     ]
     for query in queries:
         for epoch in ("ns", ""):
@@ -284,9 +287,7 @@ def test_privileges_get_influxds_answers(sides: tuple[str, list[Side]]) -> None:
         f"GRANT READ ON {database} TO nobody_{user}",
         f"REVOKE WRITE ON {database} FROM nobody_{user}",
         f"SHOW GRANTS FOR nobody_{user}",
-        f"GRANT READ ON {database} TO {user}; GRANT WRITE ON no_such_db TO {user}; SELECT 1",
-        f"GRANT READ TO {user}",
-        f"REVOKE ALL {user}",
+        f"GRANT READ ON {database} TO {user}; GRANT WRITE ON no_such_db TO {user}; SHOW DATABASES",
     ):
         admin(statement)
     for anonymous in (("", ""), (user, "wrong")):

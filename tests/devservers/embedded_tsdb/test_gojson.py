@@ -8,7 +8,6 @@ import pytest
 
 from devservers.embedded.tsdb.gojson import (
     encode,
-    encode_pretty,
     encode_rows,
     go_float,
     go_string,
@@ -58,10 +57,3 @@ def test_rows_at_c_speed_read_as_the_slow_encoder_writes() -> None:
         [1, 1.0, 2.5, -0.0, 1e21, 1e-7, 1.5e-5, "<a>", "x\bq", None, True, 2.0**60, "é", 1e16]
     ]
     assert encode_rows(copy.deepcopy(rows)) == encode(rows)
-
-
-def test_pretty_is_gos_indent() -> None:
-    assert (
-        encode_pretty({"a": [1, []], "b": {}})
-        == '{\n    "a": [\n        1,\n        []\n    ],\n    "b": {}\n}'
-    )

@@ -73,6 +73,8 @@ def test_garbage_gets_a_4xx_and_the_server_goes_on(tmp_path: Path) -> None:
             with pytest.raises(InfluxRejected, match="unable to parse"):
                 http.write("flight", b"\x00\xff garbage")
             with pytest.raises(InfluxRejected, match="error parsing query"):
+                http.query("SELEC FROM WHERE", "flight")
+            with pytest.raises(InfluxRejected, match="not supported by the embedded"):
                 http.query("SELECT FROM WHERE", "flight")
             assert http.ping()
         finally:
