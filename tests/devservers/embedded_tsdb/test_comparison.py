@@ -32,7 +32,7 @@ from marsy.protocol import (
     FlightPhase,
     Severity,
 )
-from marsy.store import InfluxHttp, InfluxRejected, TelemetryReader
+from marsy.store import InfluxHttp, InfluxRejected, TelemetryReader, queries
 from marsy.store.schema import alert_line, health_line, point_line, timestamp_ns
 
 pytestmark = pytest.mark.integration
@@ -192,27 +192,34 @@ def test_marsy_queries_get_influxds_answers(sides: tuple[str, list[Side]]) -> No
     assert readers[1].window(Device.ROCKET, "m9", T0, T0 + 5) == []
 
     start, end = timestamp_ns(T0 + 0.4), timestamp_ns(T0 + 2.5)
-    queries = [
-        f"SELECT * FROM \"rocket\" WHERE mission = 'm1' AND time > {start} AND time <= {end}",
-        f"SELECT * FROM \"rocket\" WHERE mission = 'm1' AND time > {start} AND time <= {end} "
-        "ORDER BY time DESC LIMIT 2",
-        'SELECT count("seq") FROM "rocket" WHERE mission = \'m1\'',
-        'SELECT "seq" FROM "rocket" WHERE mission = \'m2\'',
-        "SELECT * FROM \"rocket\" WHERE mission = 'm1'",
-        "SELECT * FROM \"alerts\" WHERE mission = 'm1'",
-        "SELECT * FROM \"health\" WHERE mission = 'm1'",
-        "SELECT * FROM \"rocket\" WHERE mission = 'm9'",
-        "SELECT * FROM \"suit\" WHERE mission = 'm1'",
-        'SELECT count("seq") FROM "booster" WHERE mission = \'m2\'',
-        'SELECT * FROM "health"',
+    sent = [  # every shape of marsy.store.queries, over the data above
+        queries.window("rocket", "m1", start, end),
+        queries.latest("rocket", "m1", start, end, 2),
+        queries.whole_mission("rocket", "m1"),
+        queries.alerts("m1"),
+        queries.count("rocket", "m1"),
+        queries.sequence_numbers("rocket", "m2"),
+        queries.whole_mission("health", "m1"),
+        queries.whole_mission("rocket", "m9"),
+        queries.whole_mission("suit", "m1"),
+        queries.count("booster", "m2"),
+        'SELECT * FROM "health"',  # the tests' own reads, through MarsY's client
         'SELECT * FROM "health" WHERE frames_bad = 1',
         "SELECT * FROM \"alerts\" WHERE level = 1 AND mission = 'm1'",
     ]
-    for query in queries:
+    assert {s.name for s in queries.SHAPES} == {
+        "window",
+        "latest",
+        "whole mission",
+        "alerts",
+        "count",
+        "sequence numbers",
+    }, "a new shape MarsY sends: compare it here"
+    for query in sent:
         for epoch in ("ns", ""):
             params = {"db": database, "q": query} | ({"epoch": epoch} if epoch else {})
             same(pair, "GET", "/query", params)
-    assert same(pair, "GET", "/query", {"db": "no_such_db", "q": queries[0]}).startswith(b"200 ")
+    assert same(pair, "GET", "/query", {"db": "no_such_db", "q": sent[0]}).startswith(b"200 ")
 
 
 def test_refused_writes_get_influxds_errors(sides: tuple[str, list[Side]]) -> None:

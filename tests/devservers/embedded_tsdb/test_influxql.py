@@ -22,56 +22,29 @@ from devservers.embedded.tsdb.statements import (
     Unsupported,
     render,
 )
-from marsy.protocol import Device
-from marsy.store.http import InfluxHttp, Series
-from marsy.store.reads import TelemetryReader
+from marsy.store import queries
 
 
-class Recording(InfluxHttp):
-    """Keeps the queries MarsY's reader sends instead of sending them."""
-
-    def __init__(self) -> None:
-        super().__init__("http://127.0.0.1:1")
-        self.sent: list[str] = []
-
-    def query(self, query: str, database: str | None = None) -> list[Series]:
-        self.sent.append(query)
-        return []
+def test_every_shape_marsy_sends_is_one_the_store_runs() -> None:
+    for shape in queries.SHAPES:
+        (statement,) = parse_query(shape.example)
+        assert isinstance(statement, Select), shape.name
+        assert render(statement) == shape.example.replace('"', ""), shape.name
 
 
-def test_the_telemetry_readers_queries() -> None:
-    http = Recording()
-    reader = TelemetryReader(http, "flight")
-    reader.window(Device.ROCKET, "m'1", 1.0, 2.0)
-    reader.latest(Device.ROCKET, "m1", 2.0, count=3, horizon=1.0)
-    reader.count(Device.BOOSTER, "m1")
-    reader.sequence_numbers(Device.BOOSTER, "m1")
-    assert [parse_query(q) for q in http.sent] == [
-        [
-            Select(
-                "rocket",
-                where=(
-                    Comparison("mission", "=", "m'1"),
-                    Comparison("time", ">", 1_000_000_000),
-                    Comparison("time", "<=", 2_000_000_000),
-                ),
-            )
-        ],
-        [
-            Select(
-                "rocket",
-                where=(
-                    Comparison("mission", "=", "m1"),
-                    Comparison("time", ">", 1_000_000_000),
-                    Comparison("time", "<=", 2_000_000_000),
-                ),
-                descending=True,
-                order=True,
-                limit=3,
-            )
-        ],
-        [Select("booster", ("seq",), count=True, where=(Comparison("mission", "=", "m1"),))],
-        [Select("booster", ("seq",), where=(Comparison("mission", "=", "m1"),))],
+def test_the_shapes_read_as_sent() -> None:
+    where = (Comparison("mission", "=", "m'1"),)
+    bounded = (*where, Comparison("time", ">", 1), Comparison("time", "<=", 2))
+    assert parse_query(queries.window("rocket", "m'1", 1, 2)) == [Select("rocket", where=bounded)]
+    assert parse_query(queries.latest("rocket", "m'1", 1, 2, 3)) == [
+        Select("rocket", where=bounded, descending=True, order=True, limit=3)
+    ]
+    assert parse_query(queries.whole_mission("suit", "m'1")) == [Select("suit", where=where)]
+    assert parse_query(queries.count("booster", "m'1")) == [
+        Select("booster", ("seq",), count=True, where=where)
+    ]
+    assert parse_query(queries.sequence_numbers("booster", "m'1")) == [
+        Select("booster", ("seq",), where=where)
     ]
 
 
