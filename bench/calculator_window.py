@@ -24,8 +24,7 @@ from marsy.protocol import (
     parameters_of,
 )
 from marsy.settings import InfluxSettings
-from marsy.store import InfluxHttp, TelemetryReader, point_line
-from marsy.store.schema import database_for
+from marsy.store import InfluxStore, connect_store, database_for, point_line
 
 T0 = 1_800_000_000.0
 RATE = 10
@@ -53,11 +52,10 @@ def lines(start: int, stop: int) -> list[str]:
     return out
 
 
-def wait_for_snapshot(http: InfluxHttp) -> None:
+def wait_for_snapshot(store: InfluxStore) -> None:
     """Let influxd move the bulk load out of its write cache, as a real mission's history is."""
     for _ in range(600):
-        stats = [s for s in http.query("SHOW STATS") if s.name == "tsm1_cache"]
-        if all(row["memBytes"] == 0 for s in stats for row in s.rows):
+        if store.cache_bytes() == 0:
             return
         time.sleep(0.1)
 
@@ -78,27 +76,23 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="marsy-bench-") as tmp,
         LocalInfluxd(Path(tmp) / "db") as db,
     ):
-        s = db.settings()
-        http = InfluxHttp(s.url, username=s.username, password=s.password)
-        for name in (settings.flight_db, settings.payload_db):
-            http.create_database(name)
-        readers = {d: TelemetryReader(http, database_for(d, settings)) for d in Device}
-        calc = Evaluator(readers, lambda alert: None)
+        store = connect_store(db.settings())  # the admin: it writes the history and reads it
+        calc = Evaluator(dict.fromkeys(Device, store), lambda alert: None)
         calc.start_mission(MISSION)
 
-        def store(start: int, stop: int) -> None:
+        def fill(start: int, stop: int) -> None:
             for chunk in range(start, stop, 3000):
                 for device_lines, device in _split(lines(chunk, min(stop, chunk + 3000))):
-                    http.write(database_for(device, settings), "\n".join(device_lines).encode())
+                    store.write(database_for(device, settings), device_lines)
 
         minute, hour = 60 * RATE, 3600 * RATE
-        store(0, minute)
-        wait_for_snapshot(http)
+        fill(0, minute)
+        wait_for_snapshot(store)
         at_minute = time_cycles(calc, T0 + 60)
-        store(minute, hour)
-        wait_for_snapshot(http)
+        fill(minute, hour)
+        wait_for_snapshot(store)
         at_hour = time_cycles(calc, T0 + 3600)
-        http.close()
+        store.close()
     points = hour * len(Device)
     print(f"calculator cycle (4 devices, last {calc.window:g} s each, limits + rates + signal):")
     print(f"  after 1 minute ({minute * len(Device):>7} points): {at_minute * 1e3:6.2f} ms")

@@ -42,8 +42,7 @@ from marsy.protocol import (
     parameters_of,
 )
 from marsy.settings import InfluxSettings
-from marsy.store import InfluxHttp, TelemetryReader, point_line
-from marsy.store.schema import database_for
+from marsy.store import InfluxStore, connect_store, database_for, point_line
 
 
 @dataclass(frozen=True)
@@ -205,8 +204,8 @@ def sample_lines(start: int, stop: int) -> dict[Device, list[str]]:
 class Filler:
     """Writes the mission into a store batch by batch, timing only the write requests."""
 
-    def __init__(self, http: InfluxHttp, settings: InfluxSettings) -> None:
-        self.http = http
+    def __init__(self, store: InfluxStore, settings: InfluxSettings) -> None:
+        self.store = store
         self.settings = settings
         self.points = 0
         self.seconds = 0.0
@@ -221,21 +220,20 @@ class Filler:
                     by_database.setdefault(database_for(device, self.settings), []).append(line)
             for database, lines in by_database.items():
                 for i in range(0, len(lines), BATCH):
-                    body = "\n".join(lines[i : i + BATCH]).encode()
+                    batch = lines[i : i + BATCH]
                     began = time.perf_counter()
-                    self.http.write(database, body)
+                    self.store.write(database, batch)
                     self.seconds += time.perf_counter() - began
-                    self.points += len(lines[i : i + BATCH])
+                    self.points += len(batch)
 
 
-def settle(store: Store, http: InfluxHttp) -> None:
+def settle(server: Store, store: InfluxStore) -> None:
     """Let influxd move the bulk load out of its write cache, as a real mission's history is.
     The embedded store commits each write to its tables; it has nothing to wait for."""
-    if not isinstance(store, LocalInfluxd):
+    if not isinstance(server, LocalInfluxd):
         return
     for _ in range(600):
-        stats = [s for s in http.query("SHOW STATS") if s.name == "tsm1_cache"]
-        if all(row["memBytes"] == 0 for s in stats for row in s.rows):
+        if store.cache_bytes() == 0:
             return
         time.sleep(0.1)
 
@@ -250,35 +248,31 @@ def median_time(read: Callable[[], object], repeats: int) -> float:
     return statistics.median(samples)
 
 
-def store_figures(store: Store, sizes: Sizes, settings: InfluxSettings) -> StoreFigures:
-    s = store.settings()
-    http = InfluxHttp(s.url, username=s.username, password=s.password, timeout=120)
-    for name in (settings.flight_db, settings.payload_db):
-        http.create_database(name)
-    reader = TelemetryReader(http, database_for(Device.ROCKET, settings))
-    filler = Filler(http, settings)
+def store_figures(server: Store, sizes: Sizes, settings: InfluxSettings) -> StoreFigures:
+    store = connect_store(server.settings(timeout=120))  # the admin: it writes and reads all
+    filler = Filler(store, settings)
 
     def window_at(samples: int) -> float:
         end = T0 + (samples - 1) / RATE
         return median_time(
-            lambda: reader.window(Device.ROCKET, MISSION, end - WINDOW, end), sizes.window_reads
+            lambda: store.window(Device.ROCKET, MISSION, end - WINDOW, end), sizes.window_reads
         )
 
     def whole_mission() -> int:
-        return len(reader.window(Device.ROCKET, MISSION, T0 - 1, T0 + large / RATE))
+        return len(store.telemetry(Device.ROCKET, MISSION))
 
     small, large = sizes.small_points // len(Device), sizes.large_points // len(Device)
     try:
         filler.fill(0, small)
-        settle(store, http)
+        settle(server, store)
         window_small = window_at(small)
         filler.fill(small, large)
-        settle(store, http)
+        settle(server, store)
         window_large = window_at(large)
         rows = whole_mission()
         whole = median_time(whole_mission, sizes.whole_reads)
     finally:
-        http.close()
+        store.close()
     return StoreFigures(filler.points / filler.seconds, window_small, window_large, whole, rows)
 
 

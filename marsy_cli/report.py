@@ -28,20 +28,12 @@ def build(
 ) -> Path:
     from ground.report.build import export_csv, write_report
     from ground.report.data import load
-    from marsy.settings import InfluxSettings
-    from marsy.store import InfluxHttp
+    from marsy.store import connect_store
     from marsy_sim.servers import StoreBusy, open_store
 
     try:
-        with open_store(run, influx_url) as store:
-            settings = store.settings()
-            http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
-            try:
-                data = load(
-                    mission_id, run / "state" / "command" / "missions.db", http, InfluxSettings()
-                )
-            finally:
-                http.close()
+        with open_store(run, influx_url) as server, connect_store(server.settings()) as store:
+            data = load(mission_id, run / "state" / "command" / "missions.db", store)
     except (LookupError, StoreBusy) as exc:
         raise click.ClickException(str(exc)) from None
     target = out or run / "report" / mission_id

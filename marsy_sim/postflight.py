@@ -28,15 +28,8 @@ def report(plan: Plan, mission_id: str, notes: list[str]) -> Path:
     """The post-flight report, from what the services stored (also rebuilt by ``marsy report``)."""
     from ground.report.build import write_report
     from ground.report.data import load
-    from marsy.settings import InfluxSettings
-    from marsy.store import InfluxHttp
+    from marsy.store import connect_store
 
-    settings = plan.store.settings()
-    http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
-    try:
-        data = load(
-            mission_id, plan.run / "state" / "command" / "missions.db", http, InfluxSettings()
-        )
-    finally:
-        http.close()
+    with connect_store(plan.store.settings()) as store:
+        data = load(mission_id, plan.run / "state" / "command" / "missions.db", store)
     return write_report(data, plan.run / "report" / mission_id, notes)

@@ -29,9 +29,8 @@ from marsy.protocol import (
     MissionStatus,
     measurement,
 )
-from marsy.settings import InfluxSettings
-from marsy.store import InfluxHttp
-from marsy.store.schema import ALERTS
+from marsy.store import MissionReads, connect_store
+from marsy.store.schema import ALERT_TAGS, LEVEL_FIELD
 from marsy_sim.children import Supervisor
 from marsy_sim.plan import Plan
 from marsy_sim.servers import Broker, open_store, private_broker
@@ -87,17 +86,14 @@ def _messages(
         yield ts, message
 
 
-def _verdicts(http: InfluxHttp, mission_id: str) -> Verdicts:
+def _verdicts(reads: MissionReads, mission_id: str) -> Verdicts:
+    """How many times the calculator gave each verdict on the mission."""
     counts: Verdicts = Counter()
-    for series in http.query(
-        f"SELECT * FROM \"{ALERTS}\" WHERE mission = '{mission_id}'", InfluxSettings().flight_db
-    ):
-        for row in series.rows:
-            raw = row.get("level")
-            level = (
-                {0: "cleared", 1: "yellow", 2: "red"}.get(int(raw), "?") if raw is not None else "?"
-            )
-            counts[(row["device"], row["rule"], row["parameter"], level)] += 1
+    for row in reads.alerts(mission_id):
+        raw = row.get(LEVEL_FIELD)
+        level = {0: "cleared", 1: "yellow", 2: "red"}.get(int(raw), "?") if raw is not None else "?"
+        device, rule, parameter = (row[tag] for tag in ALERT_TAGS)
+        counts[(device, rule, parameter, level)] += 1
     return counts
 
 
@@ -113,12 +109,14 @@ def replay(
     folder = run / "replay" / time.strftime("%Y%m%d-%H%M%S")
     replay_id = f"{mission_id}-replay"
     server, _, line = private_broker(folder)
-    with open_store(run, influx_url) as store, server:
+    with (
+        open_store(run, influx_url) as store,
+        server,
+        connect_store(store.settings()) as reads,
+    ):
         say(f"broker: {line}")
         broker = cast(Broker, server)
-        settings = store.settings()
-        http = InfluxHttp(settings.url, username=settings.username, password=settings.password)
-        data = load(mission_id, run / "state" / "command" / "missions.db", http, InfluxSettings())
+        data = load(mission_id, run / "state" / "command" / "missions.db", reads)
         plan = Plan(folder, broker, store, epoch=time.time() + LEAD, warp=speed)
         supervisor = Supervisor(folder / "logs")
         buses: dict[str, MqttBus] = {}
@@ -149,10 +147,9 @@ def replay(
                 buses[str(message.source)].publish_message(message)  # type: ignore[attr-defined]
                 published += 1
             time.sleep(max(3.0, 3 * 2.0 / speed))  # the calculator's last cycles
-            live, replayed = _verdicts(http, mission_id), _verdicts(http, replay_id)
+            live, replayed = _verdicts(reads, mission_id), _verdicts(reads, replay_id)
         finally:
             for bus in buses.values():
                 bus.stop(timeout=1)
             supervisor.stop()
-            http.close()
     return ReplayResult(mission_id, replay_id, published, live, replayed)

@@ -36,8 +36,7 @@ from marsy.protocol import (
     MissionState,
     Severity,
 )
-from marsy.store.http import InfluxError, InfluxUnavailable
-from marsy.store.reads import TelemetryReader
+from marsy.store import InfluxError, InfluxUnavailable, WindowReads
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +65,8 @@ class EvaluatorStats:
 
 @dataclass
 class Evaluator:
-    readers: Mapping[Device, TelemetryReader]
+    readers: Mapping[Device, WindowReads]
+    """The devices whose stored windows are judged, and the store each is read from."""
     publish: Callable[[Alert], None]
     window: float = 4.0
     """Mission seconds of data each cycle reads."""
@@ -150,7 +150,7 @@ class Evaluator:
     def _store_findings(
         self,
         device: Device,
-        reader: TelemetryReader,
+        reader: WindowReads,
         view: Liveness,
         now: float,
         settle: float,
@@ -224,7 +224,7 @@ class Evaluator:
         return None
 
     def _read(
-        self, device: Device, reader: TelemetryReader, on_bus: float | None, now: float
+        self, device: Device, reader: WindowReads, on_bus: float | None, now: float
     ) -> tuple[list[Sample], StoreView]:
         """The window, and the newest stored sample: ``on_bus`` is the newest the bus had
         carried by ``now``."""
@@ -239,7 +239,7 @@ class Evaluator:
             self._stored[device] = newest
         return samples, StoreView(newest)
 
-    def _samples(self, device: Device, reader: TelemetryReader, now: float) -> list[Sample]:
+    def _samples(self, device: Device, reader: WindowReads, now: float) -> list[Sample]:
         assert self.mission_id is not None
         known = BY_DEVICE[device]
         samples = []

@@ -40,9 +40,7 @@ from marsy.protocol import (
 )
 from marsy.protocol.commanding import STANDBY
 from marsy.settings import GroundSettings
-from marsy.store.http import InfluxHttp
-from marsy.store.reads import TelemetryReader
-from marsy.store.schema import database_for
+from marsy.store import connect_store
 
 logger = logging.getLogger(__name__)
 
@@ -180,13 +178,8 @@ def create_app(evaluator: Evaluator, clock: MissionClock, listener: Listener) ->
 def run(settings: GroundSettings, stop: threading.Event) -> None:
     influx = settings.influx
     clock = settings.clock.clock()
-    http = InfluxHttp(
-        influx.read_url or influx.url,
-        username=influx.username,
-        password=influx.password,
-        timeout=min(influx.timeout, READ_TIMEOUT),
-    )
-    readers = {d: TelemetryReader(http, database_for(d, influx)) for d in Device}
+    store = connect_store(influx.model_copy(update={"timeout": min(influx.timeout, READ_TIMEOUT)}))
+    readers = dict.fromkeys(Device, store)
     bus = MqttBus(settings.mqtt, presence=Service.CALCULATOR, clock=clock)
     for topic_filter, qos in subscriptions(bus.topics):
         bus.subscribe(topic_filter, qos)
@@ -228,4 +221,4 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
         thread.join(timeout=2)
     server.stop()
     bus.stop()
-    http.close()
+    store.close()

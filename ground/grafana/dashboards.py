@@ -29,16 +29,12 @@ from ground.grafana.panels import (
 from marsy.protocol import Device, DeviceHealth, parameter, parameters_of
 from marsy.protocol.parameters import Limits
 from marsy.settings import InfluxSettings
-from marsy.store.schema import database_for
+from marsy.store.schema import ALERT_FIELDS, ALERT_TAGS, LEVEL_FIELD, database_for
 
 TAG = "marsy"
 SCHEMA_VERSION = 39
 """Grafana's dashboard JSON model version (Grafana 10.x); newer Grafanas migrate it on load."""
 
-ALERT_TAGS = ("device", "rule", "parameter")
-ALERT_FIELDS = ("level", "value", "limit", "message")
-"""What :func:`marsy.store.schema.alert_line` writes; the panel-query test checks it."""
-ALERT_LEVEL = "level"
 HEALTH_COUNTERS = ("frames_ok", "frames_bad")
 """Running counts of the heartbeat, shown as rates."""
 HEALTH_GAUGES = ("queue_depth", "dropped", "reconnects")
@@ -262,7 +258,7 @@ def health() -> Json:
     board.add(
         timeseries(
             "Alert level",
-            per_device(queries.alert_level(ALERT_LEVEL)),
+            per_device(queries.alert_level(LEVEL_FIELD)),
             limits=Limits(yellow_high=1.0, red_high=2.0),
             draw="bars",
         )

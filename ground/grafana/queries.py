@@ -12,11 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from marsy.protocol import Device, Parameter, ValueType
-from marsy.store.schema import ALERTS, EVENTS, HEALTH, PHASE_FIELD, SEQ_FIELD, measurement_for
+from marsy.store.schema import (
+    ALERTS,
+    DETAIL_FIELD,
+    DEVICE_TAG,
+    EVENT_TAG,
+    EVENTS,
+    HEALTH,
+    MISSION_TAG,
+    PHASE_FIELD,
+    SEQ_FIELD,
+    measurement_for,
+)
 
 MISSION_VARIABLE = "mission"
-MISSION_TAG = "mission"
-DEVICE_TAG = "device"
 MISSION_FILTER = f"\"{MISSION_TAG}\" = '${MISSION_VARIABLE}' AND $timeFilter"
 """One mission, the displayed time range: InfluxDB reads only that mission's series."""
 BUCKETS = "GROUP BY time($__interval)"
@@ -59,7 +68,10 @@ def sample_rate(device: Device) -> str:
 
 def events() -> str:
     """Mission events as annotations: the event (a tag) titles it, the detail describes it."""
-    return f'SELECT "detail", "event", "{DEVICE_TAG}" FROM "{EVENTS}" WHERE {MISSION_FILTER}'
+    return (
+        f'SELECT "{DETAIL_FIELD}", "{EVENT_TAG}", "{DEVICE_TAG}" FROM "{EVENTS}" '
+        f"WHERE {MISSION_FILTER}"
+    )
 
 
 def missions(device: Device) -> str:

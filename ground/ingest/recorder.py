@@ -36,7 +36,7 @@ from marsy.protocol import (
     decode_delivery,
 )
 from marsy.settings import IngestSettings
-from marsy.store.writer import BatchWriter
+from marsy.store import BatchWriter
 
 logger = logging.getLogger(__name__)
 

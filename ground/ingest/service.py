@@ -1,4 +1,4 @@
-"""Runs a recorder as a service: settings → MQTT bus, InfluxDB writer with spool, ledger, health.
+"""Runs a recorder as a service: settings → MQTT bus, store writer with spool, ledger, health.
 
 The telemetry and payload services are this, each with its own route and topics.
 """
@@ -15,9 +15,7 @@ from ground.ingest.recorder import Recorder, Route
 from ground.web import Api, HttpServer
 from marsy.mqtt import MqttBus
 from marsy.settings import GroundSettings
-from marsy.store.http import InfluxError, InfluxHttp, InfluxNotSetUp
-from marsy.store.spool import Spool
-from marsy.store.writer import BatchWriter
+from marsy.store import InfluxError, InfluxNotSetUp, Store, connect_store
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +28,13 @@ def build_recorder(
     *,
     presence: bool = True,
     state: str | None = None,
-) -> tuple[Recorder, InfluxHttp]:
+) -> tuple[Recorder, Store]:
     """A recorder named ``name`` (its dead letters go to ``deadletter/<name>``), connecting with
     the login of ``settings.mqtt`` (the login is the client id), keeping its spool and ledger in
     ``state_dir/<state>`` (default ``<name>``). A recorder beside another connection of the
-    same service takes ``presence=False``: that one stands for the service."""
-    influx = settings.influx
-    http = InfluxHttp(
-        influx.url, username=influx.username, password=influx.password, timeout=influx.timeout
-    )
+    same service takes ``presence=False``: that one stands for the service. The store is
+    returned to be checked (:func:`check_databases`) and closed by the caller."""
+    store = connect_store(settings.influx)
     folder = settings.state_dir / (state or name)
     clock = settings.clock.clock()
     bus = MqttBus(
@@ -46,19 +42,13 @@ def build_recorder(
         presence=name if presence else None,
         clock=clock,
     )
-    writer = BatchWriter(
-        http,
-        batch_size=influx.batch_size,
-        flush_interval=influx.flush_interval,
-        spool=Spool(folder / "spool"),
-        now=clock.now,
-    )
+    writer = store.batch_writer(folder / "spool", now=clock.now)
     ledger = Ledger(folder / "ledger.db", window=settings.ingest.seq_window)
     recorder = Recorder(name, bus, writer, ledger, route, filters, clock, settings.ingest)
-    return recorder, http
+    return recorder, store
 
 
-def check_databases(http: InfluxHttp, names: list[str], stop: threading.Event) -> None:
+def check_databases(store: Store, names: list[str], stop: threading.Event) -> None:
     """Wait until this login may write to every database, saying why not once per cause.
 
     A recorder's login may only write (its databases, users and grants are InfluxDB's admin's
@@ -68,7 +58,7 @@ def check_databases(http: InfluxHttp, names: list[str], stop: threading.Event) -
     while not stop.is_set():
         try:
             for name in names:
-                http.check_writable(name)
+                store.check_writable(name)
         except InfluxError as exc:
             if str(exc) != said:
                 said = str(exc)
@@ -96,8 +86,8 @@ def run_recorder(
     databases: list[str],
     stop: threading.Event,
 ) -> None:
-    recorder, http = build_recorder(name, settings, route, filters)
-    checker = threading.Thread(target=check_databases, args=(http, databases, stop), daemon=True)
+    recorder, store = build_recorder(name, settings, route, filters)
+    checker = threading.Thread(target=check_databases, args=(store, databases, stop), daemon=True)
     checker.start()
     server = HttpServer(create_app(name, recorder), settings.http_host, settings.http_port)
     recorder.start()
@@ -106,4 +96,4 @@ def run_recorder(
     stop.wait()
     server.stop()
     recorder.stop()
-    http.close()
+    store.close()

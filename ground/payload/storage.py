@@ -60,7 +60,7 @@ class SatelliteStorage:
         ``payload``."""
         influx = settings.influx
         # Named after the service: its dead letters go where the broker lets ``payload`` write.
-        self.recorder, self.http = build_recorder(
+        self.recorder, self.store = build_recorder(
             NAME,
             settings.model_copy(update={"mqtt": as_login(settings.mqtt, login)}),
             satellite_route(influx),
@@ -72,7 +72,7 @@ class SatelliteStorage:
         self._stop = threading.Event()
         self._checker = threading.Thread(
             target=check_databases,
-            args=(self.http, self.databases, self._stop),
+            args=(self.store, self.databases, self._stop),
             name="payload-databases",
             daemon=True,
         )
@@ -85,7 +85,7 @@ class SatelliteStorage:
         self._stop.set()
         self.recorder.stop()
         self._checker.join(timeout=5)
-        self.http.close()
+        self.store.close()
 
     def health(self) -> dict[str, Any]:
         return self.recorder.health()

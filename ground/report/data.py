@@ -1,5 +1,5 @@
-"""Everything a report needs about one mission, read from where MarsY stored it: InfluxDB
-(telemetry per device, alerts, agent health) and Command's mission log (timeline)."""
+"""Everything a report needs about one mission, read from where MarsY stored it: the store
+(telemetry per device, alerts) and Command's mission log (timeline)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from typing import Any
 
 from ground.command.store import Entry, Mission, MissionStore
 from marsy.protocol import Device
-from marsy.settings import InfluxSettings
-from marsy.store.http import InfluxHttp
-from marsy.store.schema import ALERTS, database_for, measurement_for
+from marsy.store import MissionReads
 
 
 @dataclass
@@ -35,41 +33,26 @@ class MissionData:
     alerts: list[dict[str, Any]]
 
 
-def _query(http: InfluxHttp, database: str, query: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for series in http.query(query, database):
-        rows += series.rows
-    return rows
-
-
-def load(
-    mission_id: str, store_path: Path, http: InfluxHttp, settings: InfluxSettings
-) -> MissionData:
-    store = MissionStore(store_path)
+def load(mission_id: str, store_path: Path, reads: MissionReads) -> MissionData:
+    """The mission ``mission_id``: its timeline from Command's log at ``store_path``, its
+    telemetry and alerts through ``reads``."""
+    log = MissionStore(store_path)
     try:
-        mission = store.get(mission_id)
+        mission = log.get(mission_id)
         if mission is None:
             raise LookupError(f"no mission {mission_id} in {store_path}")
-        timeline = store.timeline(mission_id)
+        timeline = log.timeline(mission_id)
     finally:
-        store.close()
+        log.close()
     liftoff = next(
         (e.ts for e in timeline if e.kind == "event" and e.text == "liftoff"), mission.started
     )
     devices: dict[Device, Series] = {}
     for device in Device:
-        rows = _query(
-            http,
-            database_for(device, settings),
-            f"SELECT * FROM \"{measurement_for(device)}\" WHERE mission = '{mission_id}'",
-        )
         series = Series()
-        for row in rows:
+        for row in reads.telemetry(device, mission_id):
             series.t.append(row.pop("time") / 1e9 - liftoff)
             for name, value in row.items():
                 series.columns.setdefault(name, []).append(value)
         devices[device] = series
-    alerts = _query(
-        http, settings.flight_db, f"SELECT * FROM \"{ALERTS}\" WHERE mission = '{mission_id}'"
-    )
-    return MissionData(mission, liftoff, devices, timeline, alerts)
+    return MissionData(mission, liftoff, devices, timeline, reads.alerts(mission_id))

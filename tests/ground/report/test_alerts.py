@@ -19,7 +19,7 @@ from ground.report.build import write_report
 from ground.report.data import load
 from marsy.protocol import Alert, AlertRule, Device, FlightPhase, MissionState, Severity
 from marsy.settings import InfluxSettings
-from marsy.store import InfluxHttp
+from marsy.store import InfluxHttp, InfluxStore
 from marsy.store.schema import alert_line
 
 MISSION = "m-alerts"
@@ -111,7 +111,7 @@ def test_the_report_marks_each_alert_ground_or_vehicle(
     store.close()
     settings = InfluxSettings(flight_db=database, payload_db=database)
 
-    data = load(MISSION, tmp_path / "missions.db", influx_http, settings)
+    data = load(MISSION, tmp_path / "missions.db", InfluxStore(influx_http, settings))
     page = write_report(data, tmp_path / "report").read_text()
 
     section = page.split("<h2>Alerts</h2>", 1)[1].split("<h2>", 1)[0]
