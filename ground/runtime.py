@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -72,6 +73,14 @@ class GroundBus:
             return self._inbox.get(timeout=timeout)
         except queue.Empty:
             return None
+
+    def feed(self, observe: Callable[[Message], object], stop: threading.Event) -> None:
+        """Hand every message to ``observe`` until ``stop``: the bus loop of a service that
+        only follows the bus (Command, the launchpad)."""
+        while not stop.is_set():
+            message = self.next(timeout=0.5)
+            if message is not None:
+                observe(message)
 
     def _dispatch(self) -> None:
         while not self._stop.is_set():

@@ -25,7 +25,8 @@ from typing import Any
 from flask import Flask
 
 from ground.calculator.evaluator import Evaluator
-from ground.web import Api, HttpServer
+from ground.service_skeleton import Skeleton, serve
+from ground.web import Api
 from marsy.clock import MissionClock
 from marsy.mqtt import MqttBus, MqttError
 from marsy.protocol import (
@@ -180,7 +181,9 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
     clock = settings.clock.clock()
     store = connect_store(influx.model_copy(update={"timeout": min(influx.timeout, READ_TIMEOUT)}))
     readers = dict.fromkeys(Device, store)
-    bus = MqttBus(settings.mqtt, presence=Service.CALCULATOR, clock=clock)
+    service = Skeleton(str(Service.CALCULATOR))
+    service.closing(store)
+    bus = service.mqtt(settings, clock, presence=Service.CALCULATOR)
     for topic_filter, qos in subscriptions(bus.topics):
         bus.subscribe(topic_filter, qos)
     settle = SETTLE_WALL * clock.warp
@@ -193,32 +196,22 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
         reconnect_grace=settings.reconnect_grace * clock.warp,
     )
     listener = Listener(bus, evaluator, clock)
-    server = HttpServer(
-        create_app(evaluator, clock, listener), settings.http_host, settings.http_port
-    )
-    bus.start(wait=None)
-    server.start()
-    threads = [
-        threading.Thread(target=listener.run, args=(stop,), name="calculator-bus", daemon=True),
-        threading.Thread(
-            target=beacon, args=(bus, evaluator, clock, stop), name="calculator-beacon", daemon=True
-        ),
-    ]
-    for thread in threads:
-        thread.start()
-    next_at = clock.now()
-    while not stop.is_set():
-        next_at = max(next_at + settings.evaluation_period, clock.now())
-        if clock.sleep(next_at - clock.now(), stop):
-            break
-        now = clock.now()
-        evaluator.connection(bus.connected.is_set(), now, bus.deliveries.qsize())
-        try:
-            evaluator.evaluate(now - settle, bus_now=now)
-        except Exception:
-            logger.exception("evaluation cycle failed")
-    for thread in threads:
-        thread.join(timeout=2)
-    server.stop()
-    bus.stop()
-    store.close()
+    service.loop("bus", listener.run, join_timeout=2)
+    service.loop("beacon", lambda stopping: beacon(bus, evaluator, clock, stopping), join_timeout=2)
+    service.http(create_app(evaluator, clock, listener), settings)
+
+    def cycle(stopping: threading.Event) -> None:
+        """Evaluate every ``evaluation_period`` mission seconds, the window ``settle`` behind."""
+        next_at = clock.now()
+        while not stopping.is_set():
+            next_at = max(next_at + settings.evaluation_period, clock.now())
+            if clock.sleep(next_at - clock.now(), stopping):
+                return
+            now = clock.now()
+            evaluator.connection(bus.connected.is_set(), now, bus.deliveries.qsize())
+            try:
+                evaluator.evaluate(now - settle, bus_now=now)
+            except Exception:
+                logger.exception("evaluation cycle failed")
+
+    serve(service, stop, cycle)

@@ -1,4 +1,6 @@
-"""``marsy serve command``."""
+"""``marsy serve command``: the mission store, the bus, the director and the API, in the shape
+every ground service has (:mod:`ground.service_skeleton`); the bus loop hands every message to
+the director."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from ground.command.director import Director
 from ground.command.peers import Peer
 from ground.command.store import MissionStore
 from ground.runtime import GroundBus
-from ground.web import HttpServer
+from ground.service_skeleton import Skeleton, serve
 from marsy.protocol import Channel
 from marsy.settings import GroundSettings, SettingsError
 
@@ -27,10 +29,11 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
     missing = {"weather", "launchpad"} - set(settings.services)
     if missing:
         raise SettingsError(f"services: command needs the URL of {', '.join(sorted(missing))}")
-    bus = GroundBus(settings, "command", see_acks=True)
+    service = Skeleton("command")
+    store = service.closing(MissionStore(settings.state_dir / "command" / "missions.db"))
+    bus = service.part(GroundBus(settings, "command", see_acks=True))
     for channel in OBSERVED:
         bus.subscribe(bus.topics.channel_filter(channel))
-    store = MissionStore(settings.state_dir / "command" / "missions.db")
     director = Director(
         bus,
         store,
@@ -41,16 +44,6 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
     latest = store.missions()
     if latest:
         bus.mission_id = latest[-1].mission_id  # after a restart, keep following it
-    server = HttpServer(
-        create_app(settings, director, store), settings.http_host, settings.http_port
-    )
-    bus.start()
-    director.resume()
-    server.start()
-    while not stop.is_set():
-        message = bus.next(timeout=0.5)
-        if message is not None:
-            director.observe(message)
-    server.stop()
-    bus.stop()
-    store.close()
+    service.add("director", start=director.resume)
+    service.http(create_app(settings, director, store), settings)
+    serve(service, stop, lambda stopping: bus.feed(director.observe, stopping))

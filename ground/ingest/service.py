@@ -12,7 +12,8 @@ from flask import Flask
 
 from ground.ingest.ledger import Ledger
 from ground.ingest.recorder import Recorder, Route
-from ground.web import Api, HttpServer
+from ground.service_skeleton import Skeleton, serve
+from ground.web import Api
 from marsy.mqtt import MqttBus
 from marsy.settings import GroundSettings
 from marsy.store import InfluxError, InfluxNotSetUp, Store, connect_store
@@ -87,13 +88,11 @@ def run_recorder(
     stop: threading.Event,
 ) -> None:
     recorder, store = build_recorder(name, settings, route, filters)
-    checker = threading.Thread(target=check_databases, args=(store, databases, stop), daemon=True)
-    checker.start()
-    server = HttpServer(create_app(name, recorder), settings.http_host, settings.http_port)
-    recorder.start()
-    server.start()
-    logger.info("%s recording; health on %s/health", name, server.url)
-    stop.wait()
-    server.stop()
-    recorder.stop()
-    store.close()
+    service = Skeleton(name)
+    service.closing(store)
+    service.part(recorder)
+    service.loop(
+        "check", lambda stopping: check_databases(store, databases, stopping), join_timeout=1.0
+    )
+    service.http(create_app(name, recorder), settings)
+    serve(service, stop, detail="recording")

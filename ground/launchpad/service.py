@@ -1,4 +1,5 @@
-"""``marsy serve launchpad``."""
+"""``marsy serve launchpad``: the pad on the bus and its API, in the shape every ground service
+has (:mod:`ground.service_skeleton`); the bus loop tells the pad what the rocket says."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from ground.launchpad.app import create_app
 from ground.launchpad.pad import Launchpad
 from ground.launchpad.weather import WeatherGate
 from ground.runtime import GroundBus
-from ground.web import HttpServer
+from ground.service_skeleton import Skeleton, serve
 from marsy.protocol import Device
 from marsy.settings import GroundSettings, SettingsError
 
@@ -19,16 +20,10 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
         raise SettingsError(
             "services: launchpad needs the URL of weather (no ignition without its go)"
         )
-    bus = GroundBus(settings, "launchpad")
+    service = Skeleton("launchpad")
+    bus = service.part(GroundBus(settings, "launchpad"))
     bus.subscribe(bus.topics.presence(Device.ROCKET))
     bus.subscribe(bus.topics.mission_status)
     pad = Launchpad(bus, WeatherGate(weather).verdict)
-    server = HttpServer(create_app(settings, pad), settings.http_host, settings.http_port)
-    bus.start()
-    server.start()
-    while not stop.is_set():
-        message = bus.next(timeout=0.5)
-        if message is not None:
-            pad.observe(message)
-    server.stop()
-    bus.stop()
+    service.http(create_app(settings, pad), settings)
+    serve(service, stop, lambda stopping: bus.feed(pad.observe, stopping))

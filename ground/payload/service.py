@@ -17,8 +17,9 @@ from typing import Any
 from ground.payload.app import create_app
 from ground.payload.rules import FIGURES, SPECS, WATCHED, DetachCriteria, propose
 from ground.payload.storage import LOGIN, SatelliteStorage
+from ground.service_skeleton import serve
 from ground.steering.config import load_criteria
-from ground.steering.service import SteeringService, serve_until
+from ground.steering.service import SteeringService
 from marsy.protocol import Device, EventType, Service
 from marsy.settings import GroundSettings
 
@@ -54,6 +55,7 @@ class Payload(SteeringService):
             app=lambda steps, health: create_app(
                 settings, steps, rules, health, answer_wait=answer_wait
             ),
+            beside=[self.storage],
         )
 
     def health(self) -> dict[str, Any]:
@@ -63,18 +65,8 @@ class Payload(SteeringService):
         ledger = storage.pop("ledger")
         return {**super().health(), "storage": storage, "ledger": ledger}
 
-    def start(self) -> None:
-        self.storage.start()
-        super().start()
-
-    def stop(self) -> None:
-        if self._stop.is_set():
-            return
-        super().stop()
-        self.storage.stop()
-
 
 def run(settings: GroundSettings, stop: threading.Event) -> None:
     """Serve until ``stop`` is set."""
     payload = Payload(settings)
-    serve_until(payload, stop, payload.criteria)
+    serve(payload.skeleton, stop, detail=payload.criteria)

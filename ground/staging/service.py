@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import threading
 
+from ground.service_skeleton import serve
 from ground.staging.app import create_app
 from ground.staging.rules import FIGURES, SPECS, WATCHED, StagingCriteria, propose
 from ground.steering.config import load_criteria
-from ground.steering.service import SteeringService, serve_until
+from ground.steering.service import SteeringService
 from marsy.protocol import Device, EventType, Service
 from marsy.settings import GroundSettings
 
@@ -45,4 +46,4 @@ class Staging(SteeringService):
 def run(settings: GroundSettings, stop: threading.Event) -> None:
     """Serve until ``stop`` is set."""
     staging = Staging(settings)
-    serve_until(staging, stop, staging.criteria)
+    serve(staging.skeleton, stop, detail=staging.criteria)

@@ -2,13 +2,12 @@
 
 One MQTT connection (fixed client id, persistent session), the order store in
 ``{state_dir}/<name>/``, the core with the service's rules, the bus loop that sends the orders
-until answered, and the threaded HTTP server.
+until answered, and the threaded HTTP server: the parts of a :class:`~ground.service_skeleton.
+Skeleton`, so they start, serve and stop as every ground service does.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
@@ -16,16 +15,17 @@ from typing import Any
 from flask import Flask
 
 from ground.runtime import GroundBus
+from ground.service_skeleton import Part, Skeleton
 from ground.steering.steering import Steering
 from ground.steering.steps import Rules, Steps, StepSpec
 from ground.steering.store import OrderStore
-from ground.web import HttpServer
 from marsy.protocol import Device, EventType
 from marsy.settings import GroundSettings
 
-logger = logging.getLogger(__name__)
-
 AppFactory = Callable[[Steps, Callable[[], Mapping[str, Any]]], Flask]
+
+LOOP_JOIN = 10.0
+"""Wall seconds the stop waits for the bus loop (it may be waiting on a device's answer)."""
 
 
 class SteeringService:
@@ -43,20 +43,23 @@ class SteeringService:
         lines: Mapping[EventType, str],
         event_sources: Iterable[Device],
         app: AppFactory,
+        beside: Iterable[Part] = (),
     ) -> None:
+        """``beside``: parts of the same process that share nothing with the steering (the
+        payload's satellite recorder); they start before it and stop after it."""
         self.name = name
-        self.event_sources = list(event_sources)
-        self.store = OrderStore(settings.state_dir / name / "orders.db")
-        self.bus = GroundBus(settings, name)
+        self.skeleton = Skeleton(name)
+        for part in beside:
+            self.skeleton.part(part)
+        self.store = self.skeleton.closing(OrderStore(settings.state_dir / name / "orders.db"))
+        self.bus = self.skeleton.part(GroundBus(settings, name))
         self.steps = Steps(
             name, self.store, propose, self.bus.clock, watched=watched, figures=figures
         )
         self.steering = Steering(self.bus, self.steps, specs, milestone_lines=lines)
-        self.http = HttpServer(app(self.steps, self.health), settings.http_host, settings.http_port)
-        self._stop = threading.Event()
-        self._loop = threading.Thread(
-            target=self.steering.run, args=(self._stop,), name=f"{name}-loop", daemon=True
-        )
+        self.steering.subscribe(event_sources)
+        self.skeleton.loop("loop", self.steering.run, join_timeout=LOOP_JOIN)
+        self.http = self.skeleton.http(app(self.steps, self.health), settings)
 
     @property
     def url(self) -> str:
@@ -73,26 +76,8 @@ class SteeringService:
         }
 
     def start(self) -> None:
-        self.steering.subscribe(self.event_sources)
-        self.bus.start()  # in the background: the API answers while the broker is away
-        self._loop.start()
-        self.http.start()
+        self.skeleton.start()
 
     def stop(self) -> None:
-        if self._stop.is_set():
-            return
-        self._stop.set()
-        self._loop.join(timeout=10)
-        self.http.stop()
-        self.bus.stop()
-        self.store.close()
-
-
-def serve_until(service: SteeringService, stop: threading.Event, detail: object) -> None:
-    """Start ``service``, serve until ``stop`` is set, then stop it."""
-    service.start()
-    logger.info("%s at %s: %s", service.name, service.url, detail)
-    try:
-        stop.wait()
-    finally:
-        service.stop()
+        """Stop everything, the bus loop first; a second call does nothing."""
+        self.skeleton.stop()

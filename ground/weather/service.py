@@ -7,16 +7,13 @@ it there), the ``calm`` script otherwise.
 
 from __future__ import annotations
 
-import logging
 import threading
 
+from ground.service_skeleton import Skeleton, serve
 from ground.weather.app import create_app
 from ground.weather.source import SCRIPTS, ScriptedSource, load_script
 from ground.weather.station import Station
-from ground.web import HttpServer
 from marsy.settings import GroundSettings
-
-logger = logging.getLogger(__name__)
 
 SCRIPT_FILE = "weather.toml"
 
@@ -34,10 +31,6 @@ def source_for(settings: GroundSettings) -> ScriptedSource:
 def run(settings: GroundSettings, stop: threading.Event) -> None:
     """Serve until ``stop`` is set."""
     station = Station(source_for(settings), settings.clock.clock())
-    server = HttpServer(create_app(settings, station), settings.http_host, settings.http_port)
-    server.start()
-    logger.info("weather from %s at %s", station.source.name, server.url)
-    try:
-        stop.wait()
-    finally:
-        server.stop()
+    service = Skeleton("weather")
+    service.http(create_app(settings, station), settings)
+    serve(service, stop, detail=f"weather from {station.source.name}")

@@ -7,23 +7,20 @@ and its streams, the interviewer, the bus loop, and the threaded HTTP server.
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any
 
-from ground.web import HttpServer
+from ground.service_skeleton import Skeleton, serve
 from ground.webcaster.app import create_app
 from ground.webcaster.consumer import Consumer, subscribe
 from ground.webcaster.interview import Interviewer
 from ground.webcaster.store import TranscriptStore
 from ground.webcaster.stream import Hub
 from ground.webcaster.view import LiveView
-from marsy.mqtt import MqttBus
 from marsy.protocol import Service
 from marsy.settings import GroundSettings
 
-logger = logging.getLogger(__name__)
-
+NAME = str(Service.WEBCASTER)
 STORE_FILE = "webcaster.db"
 
 
@@ -38,24 +35,26 @@ class Webcaster:
         resend_every: float = 2.0,
     ) -> None:
         self.clock = settings.clock.clock()
-        self.store = TranscriptStore(settings.state_dir / STORE_FILE)
-        self.bus = MqttBus(settings.mqtt, presence=Service.WEBCASTER, clock=self.clock)
+        self.skeleton = Skeleton(NAME)
+        self.store = self.skeleton.closing(TranscriptStore(settings.state_dir / STORE_FILE))
+        self.bus = self.skeleton.mqtt(settings, self.clock, presence=NAME)
+        subscribe(self.bus)
         self.hub = Hub(LiveView())
         self.interviewer = Interviewer(
             self.bus,
             self.store,
             self.clock,
-            source=Service.WEBCASTER,
+            source=NAME,
             answer_timeout=answer_timeout,
             resend_every=resend_every,
         )
+        self.skeleton.add("interviews", self.interviewer.resume, self.interviewer.close)
         self.consumer = Consumer(self.bus, self.hub, self.interviewer)
+        self.skeleton.loop("bus", self.consumer.run)
         app = create_app(settings, self.hub, self.store, self.health)
-        self.http = HttpServer(app, settings.http_host, settings.http_port)
-        self._stop = threading.Event()
-        self._loop = threading.Thread(
-            target=self.consumer.run, args=(self._stop,), name="webcaster-bus", daemon=True
-        )
+        self.http = self.skeleton.http(app, settings)
+        # Stopped before the server: ends the open streams, so their request threads finish.
+        self.skeleton.add("streams", stop=self.hub.close)
 
     @property
     def url(self) -> str:
@@ -73,31 +72,14 @@ class Webcaster:
         }
 
     def start(self) -> None:
-        subscribe(self.bus)
-        self.bus.start(wait=None)  # the page is served even while the broker is away
-        self.interviewer.resume()
-        self._loop.start()
-        self.http.start()
+        self.skeleton.start()
 
     def stop(self) -> None:
         """Stop everything, in the order that lets each part finish; a second call does nothing."""
-        if self._stop.is_set():
-            return
-        self._stop.set()
-        self._loop.join(timeout=5)
-        self.interviewer.close()
-        self.hub.close()  # ends the open streams, so their request threads finish
-        self.http.stop()
-        self.bus.stop()
-        self.store.close()
+        self.skeleton.stop()
 
 
 def run(settings: GroundSettings, stop: threading.Event) -> None:
     """Serve until ``stop`` is set."""
     webcaster = Webcaster(settings)
-    webcaster.start()
-    logger.info("webcast page at %s/", webcaster.url)
-    try:
-        stop.wait()
-    finally:
-        webcaster.stop()
+    serve(webcaster.skeleton, stop, detail="the webcast page")
