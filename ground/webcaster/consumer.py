@@ -22,8 +22,6 @@ from ground.webcaster.stream import Hub
 from marsy.mqtt import Delivery, MqttBus
 from marsy.protocol import (
     Channel,
-    CommandAck,
-    CommandAction,
     ContractError,
     Device,
     MissionEvent,
@@ -77,17 +75,16 @@ class Consumer:
         self.bus.ack(delivery)
 
     def handle(self, delivery: Delivery) -> None:
+        if self.interviewer.answers(delivery):  # the suit's acks, to the question waiting
+            self.stats.handled += 1
+            return
         try:
             message = decode_delivery(self.bus.topics, delivery.topic, delivery.payload)
         except ContractError as exc:
             self.stats.malformed += 1
             logger.warning("malformed message on %s: %s", delivery.topic, exc)
             return
-        if isinstance(message, CommandAck):
-            if message.device is Device.SUIT and message.action is CommandAction.INTERVIEW:
-                self.interviewer.on_ack(message)
-        else:
-            self.hub.apply(message)
-            if isinstance(message, MissionEvent):
-                self.interviewer.on_event(message, self.hub.astronaut())
+        self.hub.apply(message)
+        if isinstance(message, MissionEvent):
+            self.interviewer.on_event(message, self.hub.astronaut())
         self.stats.handled += 1

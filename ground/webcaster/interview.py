@@ -10,8 +10,11 @@ The trigger must be the vehicle's own word, after the steps it follows
 are apart, a ground service's echo or another device's claim starts nothing. The steps believed
 are kept in the store, so a restarted webcaster still believes the release that follows them.
 
-Command ids are derived from the mission and the question's index, so resending a question
-(no ack yet, or after a restart) is answered from the suit's command journal, never asked twice.
+Questions go out as the steering services' orders do, through :class:`ground.devices.
+DeviceCommander` (sent again until the suit's own ack comes), and a trigger is believed by the
+steering services' rule (:func:`ground.steering.flight.vehicle_event`). Command ids are derived
+from the mission and the question's index, so resending a question (no ack yet, or after a
+restart) is answered from the suit's command journal, never asked twice.
 """
 
 from __future__ import annotations
@@ -21,24 +24,24 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from ground.devices import DeviceCommander, NoAnswer
+from ground.steering.flight import vehicle_event
 from ground.webcaster.store import Exchange, Transcript, TranscriptStore
 from ground.webcaster.view import HOST
 from marsy.clock import MissionClock
-from marsy.mqtt import MqttBus, MqttError
+from marsy.mqtt import Delivery, MqttBus, MqttError
 from marsy.protocol import (
     CommandAck,
     CommandAction,
     Device,
-    DeviceCommand,
     EventType,
     MissionEvent,
     WebcastLine,
     is_vehicle,
-    may_report,
     prerequisites_of,
     unmet,
 )
@@ -86,12 +89,6 @@ class _Sequence:
 
 
 @dataclass
-class _Waiter:
-    done: threading.Event = field(default_factory=threading.Event)
-    ack: CommandAck | None = None
-
-
-@dataclass
 class InterviewStats:
     started: int = 0
     resumed: int = 0
@@ -104,8 +101,8 @@ class InterviewStats:
 
 
 class Interviewer:
-    """Runs each interview on its own thread, so the bus consumer keeps flowing (it delivers
-    the suit's acks to :meth:`on_ack`)."""
+    """Runs each interview on its own thread, so the bus consumer keeps flowing (it hands the
+    suit's acks to :meth:`answers`)."""
 
     def __init__(
         self,
@@ -125,9 +122,8 @@ class Interviewer:
         """Wall seconds to wait for an answer to one question before moving on."""
         self.resend_every = resend_every
         self.stats = InterviewStats()
+        self.commander = DeviceCommander(bus, source, clock)
         self._seq = _Sequence()
-        self._waiters: dict[str, _Waiter] = {}
-        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -161,8 +157,9 @@ class Interviewer:
         kind, source = event.event, event.source
         if kind not in FOLLOWED:
             return False
-        missing = unmet(kind, self.store.steps(event.mission_id))
-        if not may_report(source, kind) or missing:
+        believed = self.store.steps(event.mission_id)
+        if not vehicle_event(event, FOLLOWED, believed):
+            missing = unmet(kind, believed)
             if kind in TRIGGERS:
                 self.stats.refused += 1
                 # a ground service's echo is routine; a vehicle's word out of order is not
@@ -180,13 +177,10 @@ class Interviewer:
         self.store.note_step(event.mission_id, kind)
         return True
 
-    def on_ack(self, ack: CommandAck) -> None:
-        """Hand an ack of the suit to the question waiting for it (others are ignored)."""
-        with self._lock:
-            waiter = self._waiters.get(ack.command_id)
-        if waiter is not None and not waiter.done.is_set():
-            waiter.ack = ack
-            waiter.done.set()
+    def answers(self, delivery: Delivery) -> bool:
+        """Hand a delivery on the ack channel to the question waiting for it; ``True`` when it
+        was on that channel (an answer, or an ack nobody waits for)."""
+        return self.commander.handle(delivery)
 
     def resume(self) -> int:
         """Carry on with the interviews a previous run left unfinished; how many."""
@@ -257,34 +251,27 @@ class Interviewer:
         logger.info("interview of mission %s finished", mission)
 
     def _ask(self, mission: str, index: int, question: str) -> CommandAck | None:
-        """Send the question until the suit acks it or ``answer_timeout`` passes."""
-        cid = command_id(mission, index)
-        waiter = _Waiter()
-        with self._lock:
-            self._waiters[cid] = waiter
+        """Send the question (freshly stamped each time: the suit refuses stale commands) every
+        ``resend_every`` until the suit acks it, ``answer_timeout`` passes or the interviewer
+        closes."""
         deadline = time.monotonic() + self.answer_timeout
-        try:
-            while not self._stop.is_set():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
-                command = DeviceCommand(
-                    mission_id=mission,
-                    source=self.source,
-                    seq=self._seq.next(),
-                    ts=self.clock.now(),  # fresh each time: the suit refuses stale commands
-                    command_id=cid,
-                    device=Device.SUIT,
-                    action=CommandAction.INTERVIEW,
+        while not self._stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                return self.commander.request(
+                    mission,
+                    Device.SUIT,
+                    CommandAction.INTERVIEW,
                     text=question,
+                    command_id=command_id(mission, index),
+                    timeout=min(self.resend_every, remaining),
+                    retry_every=self.resend_every,
                 )
-                self._publish(command)
-                if waiter.done.wait(min(self.resend_every, remaining)):
-                    return waiter.ack
-            return None
-        finally:
-            with self._lock:
-                self._waiters.pop(cid, None)
+            except NoAnswer:
+                continue
+        return None
 
     def _say(self, mission: str, speaker: str, text: str) -> None:
         line = WebcastLine(
