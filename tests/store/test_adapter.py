@@ -10,7 +10,15 @@ import pytest
 
 from devservers import LocalInfluxd
 from marsy.protocol import Device, DeviceTelemetry, FlightPhase
-from marsy.store import BatchWriter, InfluxHttp, InfluxRejected, TelemetryReader, point_line
+from marsy.settings import InfluxSettings
+from marsy.store import (
+    BatchWriter,
+    InfluxHttp,
+    InfluxRejected,
+    InfluxStore,
+    TelemetryReader,
+    point_line,
+)
 from marsy.store.schema import timestamp_ns
 from tests.waiting import wait_for
 
@@ -76,12 +84,7 @@ def test_window_is_bounded_on_both_sides(influx_http: InfluxHttp, database: str)
 
 
 def cache_bytes(http: InfluxHttp, database: str) -> int:
-    return sum(
-        row["memBytes"]
-        for series in http.query("SHOW STATS")
-        if series.name == "tsm1_cache" and series.tags.get("database") == database
-        for row in series.rows
-    )
+    return InfluxStore(http, InfluxSettings(flight_db=database)).cache_bytes(database)
 
 
 def test_latest_window_cost_does_not_grow_with_history(
