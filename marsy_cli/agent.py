@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 def agent(device: str, config: Path | None, serial_url: str | None) -> None:
     """Run the onboard agent of DEVICE: serial in, QoS-1 MQTT out."""
     from edge.agents import behaviour_for
-    from edge.runtime.agent import Agent
+    from edge.runtime.factory import open_agent
 
     overrides: dict[str, object] = {"device": device}
     if serial_url:
@@ -39,4 +39,4 @@ def agent(device: str, config: Path | None, serial_url: str | None) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    Agent(settings, behaviour_for(settings.device)).run(stop)
+    open_agent(settings, behaviour_for(settings.device)).run(stop)

@@ -7,9 +7,8 @@ rocket agent → broker → suit agent → suit board involves no ground service
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
-from edge.runtime.behaviour import FlightState
+from edge.runtime.behaviour import AgentPort, FlightState
 from marsy.protocol import (
     Channel,
     CommandAction,
@@ -22,9 +21,6 @@ from marsy.protocol import (
     Topics,
 )
 from marsy.protocol.framing import EventFrame
-
-if TYPE_CHECKING:
-    from edge.runtime.agent import Agent
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +47,11 @@ class SuitBehaviour:
             return None
         return interview_answer(command.text or "", state)
 
-    def on_board_event(self, agent: Agent, frame: EventFrame) -> None:
+    def on_board_event(self, agent: AgentPort, frame: EventFrame) -> None:
         if frame.event is EventType.EJECTION:
             self.ejected_in = agent.mission_id
 
-    def on_message(self, agent: Agent, message: Message) -> None:
+    def on_message(self, agent: AgentPort, message: Message) -> None:
         if not isinstance(message, MissionEvent):
             return
         agent.state.event_times.setdefault(message.event, message.ts)  # for the interview

@@ -7,9 +7,7 @@ service is on that path, so the crew's safety does not depend on the ground.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from edge.runtime.behaviour import FlightState
+from edge.runtime.behaviour import AgentPort, FlightState
 from marsy.protocol import (
     ROCKET_ACCEPTS,
     CommandAction,
@@ -20,9 +18,6 @@ from marsy.protocol import (
     Topics,
 )
 from marsy.protocol.framing import EventFrame
-
-if TYPE_CHECKING:
-    from edge.runtime.agent import Agent
 
 CRITICAL = frozenset({EventType.EXPLOSION_IMMINENT, EventType.ENGINE_FAILURE})
 
@@ -54,11 +49,11 @@ class RocketBehaviour:
     def answer(self, command: DeviceCommand, state: FlightState) -> str | None:
         return None
 
-    def on_board_event(self, agent: Agent, frame: EventFrame) -> None:
+    def on_board_event(self, agent: AgentPort, frame: EventFrame) -> None:
         if frame.event in CRITICAL and EventType.ABORT not in agent.state.events:
             agent.state.events.add(EventType.ABORT)
             # Published before the board's own event: the crew's path must not wait on anything.
             agent.publish_event(EventType.ABORT, f"{frame.event}: {frame.detail}")
 
-    def on_message(self, agent: Agent, message: Message) -> None:
+    def on_message(self, agent: AgentPort, message: Message) -> None:
         return None

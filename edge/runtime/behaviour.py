@@ -1,20 +1,28 @@
 """What makes one agent different from another: a :class:`Behaviour` per device.
 
-The runtime (:mod:`edge.runtime.agent`) does the serial line, the outbox, MQTT, commands and
-health for every device; a behaviour only says which commands the device's flight phase allows,
-what to do on a board event, and what to do on a bus message it subscribed to.
+The runtime (:mod:`edge.runtime.agent` and its parts) does the serial line, the outbox, MQTT,
+commands and health for every device; a behaviour only says which commands the device's flight
+phase allows, what to do on a board event, and what to do on a bus message it subscribed to. It
+acts on the agent only through an :class:`AgentPort`: the flight state, the mission id, an event
+or a log line to publish, a command to the board; never the agent's threads or transports.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from marsy.protocol import Device, DeviceCommand, EventType, FlightPhase, Message, Topics
-from marsy.protocol.framing import EventFrame
-
-if TYPE_CHECKING:
-    from edge.runtime.agent import Agent
+from marsy.protocol import (
+    CommandAction,
+    Device,
+    DeviceCommand,
+    EventType,
+    FlightPhase,
+    LogLevel,
+    Message,
+    Topics,
+)
+from marsy.protocol.framing import AckFrame, EventFrame
 
 
 @dataclass
@@ -28,6 +36,34 @@ class FlightState:
     latest: dict[str, float] = field(default_factory=dict)
     event_times: dict[EventType, float] = field(default_factory=dict)
     """Board time of the first report of each event this mission."""
+
+
+class AgentPort(Protocol):
+    """What a behaviour may do on its agent."""
+
+    @property
+    def state(self) -> FlightState:
+        """This mission's flight state (a new object when a new mission starts)."""
+        ...
+
+    @property
+    def mission_id(self) -> str:
+        """The mission flown, or standby before any was announced."""
+        ...
+
+    def publish_event(self, event: EventType, detail: str = "") -> None:
+        """Queue a mission event of this device for the broker."""
+        ...
+
+    def log(self, level: LogLevel, message: str) -> None:
+        """Log locally and queue the line for the mission log."""
+        ...
+
+    def board_call(
+        self, action: CommandAction, level: float = 0.0, command_id: str | None = None
+    ) -> AckFrame | None:
+        """Command the board and wait for its answer (``None``: it did not answer)."""
+        ...
 
 
 class Behaviour(Protocol):
@@ -45,11 +81,11 @@ class Behaviour(Protocol):
         """An answer the agent gives itself, without the board (``None``: ask the board)."""
         ...
 
-    def on_board_event(self, agent: Agent, frame: EventFrame) -> None:
+    def on_board_event(self, agent: AgentPort, frame: EventFrame) -> None:
         """Called for every event the board reports, before it is published."""
         ...
 
-    def on_message(self, agent: Agent, message: Message) -> None:
+    def on_message(self, agent: AgentPort, message: Message) -> None:
         """Called for messages on :meth:`subscriptions`."""
         ...
 
@@ -69,8 +105,8 @@ class PlainBehaviour:
     def answer(self, command: DeviceCommand, state: FlightState) -> str | None:
         return None
 
-    def on_board_event(self, agent: Agent, frame: EventFrame) -> None:
+    def on_board_event(self, agent: AgentPort, frame: EventFrame) -> None:
         return None
 
-    def on_message(self, agent: Agent, message: Message) -> None:
+    def on_message(self, agent: AgentPort, message: Message) -> None:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from marsy.protocol.framing import Frame, encode, parse
 
@@ -26,8 +26,25 @@ class LinkStats:
     write_errors: int = 0
 
 
+class BoardLink(Protocol):
+    """What the agent needs of its board's line (a scripted board in unit tests)."""
+
+    @property
+    def stats(self) -> LinkStats: ...
+
+    def read(self, timeout: float = 0.1) -> list[Frame]:
+        """Frames that arrived within ``timeout`` seconds; never raises for a line fault."""
+        ...
+
+    def send(self, frame: Frame) -> bool:
+        """Write one frame; ``False`` when the line is not available right now."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class SerialLink:
-    """Frames in and out over one serial port."""
+    """Frames in and out over one serial port: the :class:`BoardLink` of hardware and ptys."""
 
     def __init__(self, url: str, *, baudrate: int = 115200, reopen_delay: float = 0.5) -> None:
         self.url = url

@@ -12,6 +12,7 @@ import pytest
 from devservers import LocalMosquitto
 from edge.agents import behaviour_for
 from edge.runtime.agent import Agent
+from edge.runtime.factory import open_agent
 from firmware_sim.scenario import load_scenario
 from firmware_sim.simulator import Simulator, build_simulator
 from marsy.protocol import Device
@@ -84,7 +85,7 @@ def run_agent(tmp_path: Path) -> Iterator[Callable[..., RunningAgent]]:
 
     def start(broker: LocalMosquitto, device: Device, port: str, **extra: object) -> RunningAgent:
         settings = agent_settings(broker, device, port, tmp_path / "state", **extra)
-        agent = Agent(settings, behaviour_for(device), clock=settings.clock.clock())
+        agent = open_agent(settings, behaviour_for(device), clock=settings.clock.clock())
         stop = threading.Event()
         thread = threading.Thread(target=agent.run, args=(stop,), daemon=True)
         thread.start()

@@ -97,22 +97,20 @@ def test_the_four_agents_fly_the_nominal_mission(
     recorder = Recorder(private_broker)
     flight = fly("nominal", warp=40)
     agents = start_all(run_agent, private_broker, flight)
-    try:
-        recorder.until(
-            lambda: EventType.PAYLOAD_DETACHED in recorder.events(), 60, "the payload detach"
-        )
-        recorder.until(lambda: len(recorder.seqs[Device.SATELLITE]) > 20, 20, "satellite data")
-    finally:
-        recorder.stop()
-    events = recorder.events()
-    for expected in (
+    milestones = {
         EventType.LIFTOFF,
         EventType.MAX_Q,
         EventType.STAGE_SEPARATION,
         EventType.ORBIT,
         EventType.PAYLOAD_DETACHED,
-    ):
-        assert expected in events
+    }
+    try:
+        # each device's events come in order, not the devices' among themselves: the satellite's
+        # detach may overtake the rocket's orbit on a busy machine
+        recorder.until(lambda: milestones <= set(recorder.events()), 60, "the flight's events")
+        recorder.until(lambda: len(recorder.seqs[Device.SATELLITE]) > 20, 20, "satellite data")
+    finally:
+        recorder.stop()
     for device in Device:
         assert len(recorder.seqs[device]) > 20, device
         assert gaps(recorder.seqs[device]) == [], device

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from edge.rocket.behaviour import RocketBehaviour
 from edge.runtime.agent import Agent
+from edge.runtime.factory import open_agent
 from marsy.mqtt import Delivery
 from marsy.protocol import (
     Device,
@@ -25,7 +26,7 @@ from marsy.settings import EdgeSettings
 
 def agent(tmp_path: Path) -> Agent:
     settings = EdgeSettings.load(device="rocket", serial_url="loop://", state_dir=tmp_path)
-    return Agent(settings, RocketBehaviour())
+    return open_agent(settings, RocketBehaviour())
 
 
 def samples(count: int, t0: float) -> list[TelemetryFrame]:
@@ -45,12 +46,12 @@ def announce(rocket: Agent, mission_id: str) -> None:
         phase=FlightPhase.ASCENT,
     )
     topic = rocket.topics.mission_status
-    rocket._handle_delivery(Delivery(topic, encode_message(status), 1, True, False, 1, 0))
+    rocket.inbox.handle(Delivery(topic, encode_message(status), 1, True, False, 1, 0))
 
 
 def queued(rocket: Agent) -> list[tuple[str, str, int]]:
     """(kind, mission, seq) of what the agent queued, in order."""
-    result = []
+    result: list[tuple[str, str, int]] = []
     for item in rocket.outbox.peek(1000):
         message = decode_message(item.payload)
         assert isinstance(message, DeviceTelemetry | MissionEvent)
@@ -63,16 +64,16 @@ def test_a_mission_is_numbered_from_zero_after_standby_and_across_a_restart(
 ) -> None:
     first = agent(tmp_path)
     assert first.mission_id == STANDBY
-    first._handle_frames(samples(3, 10.0))
+    first.reader.handle(samples(3, 10.0))
     announce(first, "M1")
-    first._handle_frames(samples(2, 20.0))
-    first._handle_frames([EventFrame(Device.ROCKET, 7, 20.5, EventType.LIFTOFF, "")])
+    first.reader.handle(samples(2, 20.0))
+    first.reader.handle([EventFrame(Device.ROCKET, 7, 20.5, EventType.LIFTOFF, "")])
     first.outbox.close()
 
     second = agent(tmp_path)  # killed and restarted mid-mission
-    second._handle_frames(samples(2, 30.0))
+    second.reader.handle(samples(2, 30.0))
     announce(second, "M2")
-    second._handle_frames(samples(1, 40.0))
+    second.reader.handle(samples(1, 40.0))
     assert queued(second) == [
         ("telemetry", STANDBY, 0),
         ("telemetry", STANDBY, 1),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from edge.rocket.behaviour import RocketBehaviour
 from edge.runtime.agent import Agent
+from edge.runtime.factory import open_agent
 from marsy.mqtt import Delivery
 from marsy.protocol import (
     CommandAction,
@@ -24,7 +25,7 @@ from marsy.settings import EdgeSettings
 
 def agent(tmp_path: Path) -> Agent:
     settings = EdgeSettings.load(device="rocket", serial_url="loop://", state_dir=tmp_path)
-    return Agent(settings, RocketBehaviour())
+    return open_agent(settings, RocketBehaviour())
 
 
 def test_a_restarted_agent_keeps_its_mission_and_the_steps_taken(tmp_path: Path) -> None:
@@ -38,10 +39,10 @@ def test_a_restarted_agent_keeps_its_mission_and_the_steps_taken(tmp_path: Path)
         state=MissionState.FLYING,
         phase=FlightPhase.ASCENT,
     )
-    first._handle_delivery(
+    first.inbox.handle(
         Delivery("marsy/mission/status", encode_message(status), 1, True, False, 1, 0)
     )
-    first._handle_frames([EventFrame(Device.ROCKET, 9, 2.0, EventType.STAGE_SEPARATION, "")])
+    first.reader.handle([EventFrame(Device.ROCKET, 9, 2.0, EventType.STAGE_SEPARATION, "")])
     first.outbox.close()
 
     second = agent(tmp_path)

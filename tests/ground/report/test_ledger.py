@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from edge.rocket.behaviour import RocketBehaviour
-from edge.runtime.agent import Agent
+from edge.runtime.factory import open_agent
 from ground.command.store import Mission
 from ground.report.build import LedgerRow, ledger
 from ground.report.data import MissionData, Series
@@ -35,12 +35,12 @@ def mission_data(stored: dict[Device, list[int]]) -> MissionData:
 def rocket_flight(tmp_path: Path) -> list[int]:
     """What a rocket agent numbers for mission M1, after samples taken on standby."""
     settings = EdgeSettings.load(device="rocket", serial_url="loop://", state_dir=tmp_path)
-    rocket = Agent(settings, RocketBehaviour())
+    rocket = open_agent(settings, RocketBehaviour())
 
     def sample(i: int) -> TelemetryFrame:
         return TelemetryFrame(Device.ROCKET, i, 100.0 + i, FlightPhase.PAD, {"altitude": 1.0})
 
-    rocket._handle_frames([sample(i) for i in range(33)])  # on the pad, before the mission
+    rocket.reader.handle([sample(i) for i in range(33)])  # on the pad, before the mission
     status = MissionStatus(
         mission_id="M1",
         source="command",
@@ -50,9 +50,9 @@ def rocket_flight(tmp_path: Path) -> list[int]:
         phase=FlightPhase.ASCENT,
     )
     topic = rocket.topics.mission_status
-    rocket._handle_delivery(Delivery(topic, encode_message(status), 1, True, False, 1, 0))
+    rocket.inbox.handle(Delivery(topic, encode_message(status), 1, True, False, 1, 0))
     for i in range(42):
-        rocket._handle_frames([sample(33 + i)])
+        rocket.reader.handle([sample(33 + i)])
     seqs = []
     for item in rocket.outbox.peek(1000):
         message = decode_message(item.payload)
