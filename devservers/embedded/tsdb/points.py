@@ -1,7 +1,7 @@
 """A point of line protocol and the rules around it: time range, precisions, series keys.
 
-Shared by the two readings of a write body (:mod:`lineprotocol` and :mod:`linescan`) and by the
-store, which keeps points by series key.
+Shared by the reading of a write body (:mod:`lineprotocol`) and the store, which keeps points by
+series key.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ MIN_TIME: Final = -(2**63) + 2
 """The earliest timestamp influxd stores (``models.MinNanoTime``)."""
 MAX_TIME: Final = 2**63 - 2
 """The latest timestamp influxd stores (``models.MaxNanoTime``)."""
-MAX_KEY_LENGTH: Final = 65535
 TIME_RANGE_ERROR: Final = f"time outside range {MIN_TIME} - {MAX_TIME}"
 
 _MULTIPLIERS: Final = {"u": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
@@ -76,17 +75,3 @@ def series_key(measurement: str, tags: tuple[tuple[str, str], ...]) -> str:
     return escape_measurement(measurement) + "".join(
         f",{escape_tag(k)}={escape_tag(v)}" for k, v in tags
     )
-
-
-BOOLEANS: Final[dict[str, bool]] = {
-    "t": True,
-    "T": True,
-    "true": True,
-    "True": True,
-    "TRUE": True,
-    "f": False,
-    "F": False,
-    "false": False,
-    "False": False,
-    "FALSE": False,
-}
