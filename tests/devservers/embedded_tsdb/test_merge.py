@@ -38,8 +38,9 @@ def merged(ascending: bool) -> list[tuple[int, str, str]]:
         for k in keys
     ]
     return [
-        (row.time - T0, row.values[1], row.values[2]) for row in sorted_merge(inputs, ascending)
-    ]  # type: ignore[misc]
+        (row.time - T0, str(row.values[1]), str(row.values[2]))
+        for row in sorted_merge(inputs, ascending)
+    ]
 
 
 def test_ascending_ties_come_out_as_influxd_gives_them() -> None:
