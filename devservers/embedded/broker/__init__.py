@@ -8,8 +8,8 @@ restart. ``python -m devservers.embedded.broker`` runs it;
 :class:`devservers.LocalMosquitto` starts Mosquitto. Nothing is imported here, so the broker
 process starts without loading the rest of MarsY.
 
-Modules: ``codec`` and ``properties`` (bytes and packets), ``topics`` (filters), ``auth``
-(password and ACL files), ``sessions`` (one client's deliveries), ``router`` (fan-out and
-retained messages), ``handler`` (one connection's packets), ``state`` (saving), ``server``
-(asyncio sockets and timers), ``instance`` (the child process).
+Modules: ``packets``, ``decoding``, ``encoding`` and ``properties`` (bytes and packets),
+``topics`` (filters), ``auth`` (password and ACL files), ``sessions`` (one client's deliveries),
+``router`` (fan-out and retained messages), ``handler`` (one connection's packets), ``state``
+(saving), ``server`` (asyncio sockets and timers), ``instance`` (the child process).
 """

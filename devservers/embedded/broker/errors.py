@@ -1,4 +1,4 @@
-"""MQTT 5 reason codes and the error that carries one out of the codec or the handler.
+"""MQTT 5 reason codes and the error that carries one out of the decoder or the handler.
 
 A :class:`ProtocolError` ends one client's connection: the server sends the reason in a
 DISCONNECT (when the client got as far as CONNECT) and closes the socket; nobody else notices.

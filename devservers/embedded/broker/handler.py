@@ -21,7 +21,9 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from devservers.embedded.broker.auth import Acl, PasswordFile
-from devservers.embedded.broker.codec import (
+from devservers.embedded.broker.encoding import encode
+from devservers.embedded.broker.errors import ProtocolError, Reason
+from devservers.embedded.broker.packets import (
     Connack,
     Connect,
     Disconnect,
@@ -34,9 +36,7 @@ from devservers.embedded.broker.codec import (
     Unsuback,
     Unsubscribe,
     Will,
-    encode,
 )
-from devservers.embedded.broker.errors import ProtocolError, Reason
 from devservers.embedded.broker.properties import Prop, Properties, encode_properties
 from devservers.embedded.broker.router import Router
 from devservers.embedded.broker.sessions import Delivery, Message, Session

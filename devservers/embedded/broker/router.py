@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from devservers.embedded.broker.auth import Access, Acl
-from devservers.embedded.broker.codec import SubscriptionOptions
+from devservers.embedded.broker.packets import SubscriptionOptions
 from devservers.embedded.broker.sessions import Delivery, Message, Session
 from devservers.embedded.broker.topics import matches
 

@@ -1,6 +1,6 @@
 """The broker's sockets and timers: asyncio on one thread, one protocol object per client.
 
-Bytes in go through :func:`codec.parse` to the connection's :class:`ClientHandler`; a malformed
+Bytes in go through :func:`decoding.parse` to the connection's :class:`ClientHandler`; a malformed
 packet or a failure while handling one ends that client alone. Bytes out are gathered per
 client and written once per event-loop pass, so a burst of deliveries costs one ``send``
 rather than one each; TCP_NODELAY is set, as Mosquitto's ``set_tcp_nodelay`` does, so a
@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from devservers.embedded.broker import state
-from devservers.embedded.broker.codec import parse
+from devservers.embedded.broker.decoding import parse
 from devservers.embedded.broker.errors import ProtocolError, Reason
 from devservers.embedded.broker.handler import Broker, ClientHandler
 

@@ -17,11 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from devservers.embedded.broker.codec import (
-    EMPTY_PROPERTIES,
-    SubscriptionOptions,
-    publish_frame,
-)
+from devservers.embedded.broker.encoding import publish_frame
+from devservers.embedded.broker.packets import EMPTY_PROPERTIES, SubscriptionOptions
 from devservers.embedded.broker.properties import encode_string
 
 NEVER_EXPIRES = 0xFFFFFFFF

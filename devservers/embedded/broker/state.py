@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from devservers.embedded.broker.codec import SubscriptionOptions
+from devservers.embedded.broker.packets import SubscriptionOptions
 from devservers.embedded.broker.router import Router
 from devservers.embedded.broker.sessions import Delivery, Message, Session
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from devservers.embedded.broker.codec import (
+from devservers.embedded.broker.decoding import parse
+from devservers.embedded.broker.encoding import encode
+from devservers.embedded.broker.errors import Reason
+from devservers.embedded.broker.packets import (
     Connack,
     Connect,
     Disconnect,
@@ -18,10 +21,7 @@ from devservers.embedded.broker.codec import (
     Unsuback,
     Unsubscribe,
     Will,
-    encode,
-    parse,
 )
-from devservers.embedded.broker.errors import Reason
 from devservers.embedded.broker.properties import (
     Prop,
     decode_properties,

@@ -8,7 +8,10 @@ from collections.abc import Callable
 import pytest
 
 from devservers.embedded.broker.auth import Acl, PasswordFile
-from devservers.embedded.broker.codec import (
+from devservers.embedded.broker.decoding import parse
+from devservers.embedded.broker.errors import ProtocolError, Reason
+from devservers.embedded.broker.handler import Broker, ClientHandler
+from devservers.embedded.broker.packets import (
     Connack,
     Connect,
     Disconnect,
@@ -23,10 +26,7 @@ from devservers.embedded.broker.codec import (
     Unsuback,
     Unsubscribe,
     Will,
-    parse,
 )
-from devservers.embedded.broker.errors import ProtocolError, Reason
-from devservers.embedded.broker.handler import Broker, ClientHandler
 from devservers.embedded.broker.properties import Prop
 from devservers.embedded.broker.router import Router
 from devservers.embedded.broker.sessions import Delivery, Message, Session

@@ -15,7 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from devservers.embedded.broker.codec import (
+from devservers.embedded.broker.decoding import parse
+from devservers.embedded.broker.encoding import encode
+from devservers.embedded.broker.errors import Reason
+from devservers.embedded.broker.instance import EmbeddedBroker
+from devservers.embedded.broker.packets import (
     Connack,
     Connect,
     Disconnect,
@@ -24,11 +28,7 @@ from devservers.embedded.broker.codec import (
     Subscribe,
     SubscriptionOptions,
     Will,
-    encode,
-    parse,
 )
-from devservers.embedded.broker.errors import Reason
-from devservers.embedded.broker.instance import EmbeddedBroker
 from devservers.embedded.broker.properties import Prop
 from devservers.embedded.broker.state import STATE_FILE
 from devservers.process import port_open

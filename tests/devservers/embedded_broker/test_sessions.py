@@ -3,7 +3,8 @@ check it asks before every send."""
 
 from __future__ import annotations
 
-from devservers.embedded.broker.codec import Publish, parse
+from devservers.embedded.broker.decoding import parse
+from devservers.embedded.broker.packets import Publish
 from devservers.embedded.broker.sessions import Delivery, Message
 from devservers.embedded.broker.sessions import Session as BareSession
 

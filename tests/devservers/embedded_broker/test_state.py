@@ -7,7 +7,7 @@ from pathlib import Path
 
 from devservers.embedded.broker import state
 from devservers.embedded.broker.auth import Acl
-from devservers.embedded.broker.codec import SubscriptionOptions
+from devservers.embedded.broker.packets import SubscriptionOptions
 from devservers.embedded.broker.router import Router
 from devservers.embedded.broker.sessions import Delivery, Message, Session
 from marsy.brokerconf import acl_text

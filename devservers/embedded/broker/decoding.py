@@ -1,172 +1,42 @@
-"""MQTT 5 packets as values, and the pure functions between them and bytes.
+"""Bytes to MQTT 5 packets: the fixed header, then each packet type's body.
 
 :func:`parse` splits a received buffer into packets, the incomplete rest and the error that
 ended it, if any: the server handles what came before a malformed packet, then closes that
-one client. :func:`encode` turns any packet back into bytes; :func:`publish_frame` is the fast
-path for the PUBLISH a fan-out sends many times with only the packet id changed.
-
-QoS 2 (PUBREC/PUBREL/PUBCOMP) and AUTH are not part of what MarsY uses; they decode as a
-protocol error, which closes the connection with a clear reason.
+one client. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import NamedTuple
 
 from devservers.embedded.broker.errors import ProtocolError, Reason
+from devservers.embedded.broker.packets import (
+    EMPTY_PROPERTIES,
+    Connack,
+    Connect,
+    Disconnect,
+    Packet,
+    PacketType,
+    Pingreq,
+    Pingresp,
+    Puback,
+    Publish,
+    Suback,
+    Subscribe,
+    SubscriptionOptions,
+    Unsuback,
+    Unsubscribe,
+    Will,
+)
 from devservers.embedded.broker.properties import (
     Prop,
-    Properties,
     decode_binary,
     decode_properties,
     decode_string,
-    encode_binary,
-    encode_properties,
-    encode_string,
-    encode_varint,
 )
 
 MALFORMED = Reason.MALFORMED_PACKET
-EMPTY_PROPERTIES = b"\x00"
-
-
-class PacketType(IntEnum):
-    CONNECT = 1
-    CONNACK = 2
-    PUBLISH = 3
-    PUBACK = 4
-    PUBREC = 5
-    PUBREL = 6
-    PUBCOMP = 7
-    SUBSCRIBE = 8
-    SUBACK = 9
-    UNSUBSCRIBE = 10
-    UNSUBACK = 11
-    PINGREQ = 12
-    PINGRESP = 13
-    DISCONNECT = 14
-    AUTH = 15
-
-
-@dataclass(frozen=True, slots=True)
-class Will:
-    topic: str
-    payload: bytes
-    qos: int = 0
-    retain: bool = False
-    properties: Properties = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Connect:
-    """A CONNECT; for a protocol level other than 5 only ``level`` is read."""
-
-    level: int
-    client_id: str = ""
-    clean_start: bool = True
-    keepalive: int = 0
-    username: str | None = None
-    password: bytes | None = None
-    will: Will | None = None
-    properties: Properties = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Connack:
-    session_present: bool
-    reason: int
-    properties: Properties = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Publish:
-    """``properties`` stays an encoded section: the broker forwards it without reading it."""
-
-    topic: str
-    payload: bytes
-    qos: int = 0
-    retain: bool = False
-    dup: bool = False
-    packet_id: int = 0
-    properties: bytes = EMPTY_PROPERTIES
-
-
-@dataclass(frozen=True, slots=True)
-class Puback:
-    packet_id: int
-    reason: int = Reason.SUCCESS
-    properties: Properties = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class SubscriptionOptions:
-    qos: int = 0
-    no_local: bool = False
-    retain_as_published: bool = False
-    retain_handling: int = 0
-    """0: send retained messages on subscribe; 1: only for a new subscription; 2: never."""
-
-
-@dataclass(frozen=True, slots=True)
-class Subscribe:
-    packet_id: int
-    subscriptions: tuple[tuple[str, SubscriptionOptions], ...]
-    properties: Properties = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Suback:
-    packet_id: int
-    reasons: tuple[int, ...]
-    properties: Properties = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Unsubscribe:
-    packet_id: int
-    filters: tuple[str, ...]
-    properties: Properties = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Unsuback:
-    packet_id: int
-    reasons: tuple[int, ...]
-    properties: Properties = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Pingreq:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Pingresp:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Disconnect:
-    reason: int = Reason.SUCCESS
-    properties: Properties = field(default_factory=dict)
-
-
-Packet = (
-    Connect
-    | Connack
-    | Publish
-    | Puback
-    | Subscribe
-    | Suback
-    | Unsubscribe
-    | Unsuback
-    | Pingreq
-    | Pingresp
-    | Disconnect
-)
 
 
 _FLAGS_0010 = (PacketType.PUBREL, PacketType.SUBSCRIBE, PacketType.UNSUBSCRIBE)
@@ -423,92 +293,3 @@ _DECODERS: dict[int, Callable[[bytes], Packet]] = {
     PacketType.UNSUBACK: _decode_unsuback,
     PacketType.DISCONNECT: _decode_disconnect,
 }
-
-
-# --- encoding ------------------------------------------------------------------------------
-
-
-def frame(first: int, body: bytes) -> bytes:
-    """Fixed header (type and flags, remaining length) followed by ``body``."""
-    return bytes((first,)) + encode_varint(len(body)) + body
-
-
-def publish_frame(
-    topic_field: bytes, tail: bytes, qos: int, retain: bool, dup: bool, packet_id: int
-) -> bytes:
-    """A PUBLISH from its pre-encoded parts: ``topic_field`` is the length-prefixed topic,
-    ``tail`` the property section followed by the payload."""
-    first = 0x30 | (qos << 1) | (0x01 if retain else 0) | (0x08 if dup else 0)
-    if qos:
-        length = len(topic_field) + 2 + len(tail)
-        return b"".join(
-            (bytes((first,)), encode_varint(length), topic_field, packet_id.to_bytes(2), tail)
-        )
-    length = len(topic_field) + len(tail)
-    return b"".join((bytes((first,)), encode_varint(length), topic_field, tail))
-
-
-def encode(packet: Packet) -> bytes:
-    """The bytes of any packet, in either direction."""
-    if isinstance(packet, Publish):
-        tail = packet.properties + packet.payload
-        topic_field = encode_string(packet.topic)
-        return publish_frame(
-            topic_field, tail, packet.qos, packet.retain, packet.dup, packet.packet_id
-        )
-    if isinstance(packet, Puback):
-        body = packet.packet_id.to_bytes(2)
-        if packet.reason or packet.properties:
-            body += bytes((packet.reason,))
-        if packet.properties:
-            body += encode_properties(packet.properties)
-        return frame(0x40, body)
-    if isinstance(packet, Connack):
-        flags = b"\x01" if packet.session_present else b"\x00"
-        return frame(0x20, flags + bytes((packet.reason,)) + encode_properties(packet.properties))
-    if isinstance(packet, Suback | Unsuback):
-        first = 0x90 if isinstance(packet, Suback) else 0xB0
-        body = packet.packet_id.to_bytes(2) + encode_properties(packet.properties)
-        return frame(first, body + bytes(packet.reasons))
-    if isinstance(packet, Disconnect):
-        if not packet.properties:  # both may be left out when empty
-            return frame(0xE0, bytes((packet.reason,)) if packet.reason else b"")
-        return frame(0xE0, bytes((packet.reason,)) + encode_properties(packet.properties))
-    if isinstance(packet, Pingreq):
-        return frame(0xC0, b"")
-    if isinstance(packet, Pingresp):
-        return frame(0xD0, b"")
-    if isinstance(packet, Connect):
-        return _encode_connect(packet)
-    if isinstance(packet, Subscribe):
-        buf = bytearray(packet.packet_id.to_bytes(2) + encode_properties(packet.properties))
-        for topic_filter, opts in packet.subscriptions:
-            buf += encode_string(topic_filter)
-            buf.append(
-                opts.qos
-                | (0x04 if opts.no_local else 0)
-                | (0x08 if opts.retain_as_published else 0)
-                | (opts.retain_handling << 4)
-            )
-        return frame(0x82, bytes(buf))
-    body = packet.packet_id.to_bytes(2) + encode_properties(packet.properties)
-    return frame(0xA2, body + b"".join(encode_string(f) for f in packet.filters))
-
-
-def _encode_connect(packet: Connect) -> bytes:
-    flags = 0x02 if packet.clean_start else 0
-    payload = encode_string(packet.client_id)
-    if packet.will is not None:
-        will = packet.will
-        flags |= 0x04 | (will.qos << 3) | (0x20 if will.retain else 0)
-        payload += encode_properties(will.properties)
-        payload += encode_string(will.topic) + encode_binary(will.payload)
-    if packet.username is not None:
-        flags |= 0x80
-        payload += encode_string(packet.username)
-    if packet.password is not None:
-        flags |= 0x40
-        payload += encode_binary(packet.password)
-    header = encode_string("MQTT") + bytes((packet.level, flags))
-    header += packet.keepalive.to_bytes(2) + encode_properties(packet.properties)
-    return frame(0x10, header + payload)
