@@ -8,13 +8,16 @@ a stale store or a cut broker link as trouble on board.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.console import Group
 from rich.layout import Layout
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from marsy.protocol import Device
+from ground.report.units import figure
+from marsy.protocol import Device, Parameter, parameter
 from marsy_sim.watch import Watch, ground_line, vehicle_line
 
 GROUND_STYLE = "bold cyan"
@@ -22,30 +25,55 @@ GROUND_STYLE = "bold cyan"
 VEHICLE_STYLE = {"yellow": "yellow", "red": "bold red"}
 NOMINAL = ("pad", "ascent", "max_q", "upper_stage", "orbit")
 ABORT = ("abort", "parachutes", "landed")
-FIGURES: dict[Device, tuple[tuple[str, str, float, str], ...]] = {
-    Device.ROCKET: (
-        ("altitude", "altitude", 1e-3, "km"),
-        ("velocity", "speed", 1.0, "m/s"),
-        ("dynamic_pressure", "q", 1e-3, "kPa"),
-        ("fuel_stage1", "fuel 1", 1.0, "%"),
-        ("fuel_stage2", "fuel 2", 1.0, "%"),
-        ("throttle", "throttle", 1.0, "%"),
+KILO = 1e-3
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A live figure: a parameter of the dictionary (a misspelt name fails at import), its
+    label, and the scale it is read at (its unit scaled to match)."""
+
+    parameter: Parameter
+    label: str
+    scale: float = 1.0
+
+    def text(self, value: float | None) -> str:
+        return "—" if value is None else figure(value, self.parameter.unit, self.scale)
+
+
+def _shown(device: Device, *shown: tuple[str, str, float]) -> tuple[Figure, ...]:
+    """The figures of ``device`` from (parameter name, label, scale)."""
+    return tuple(Figure(parameter(device, name), label, scale) for name, label, scale in shown)
+
+
+FIGURES: dict[Device, tuple[Figure, ...]] = {
+    Device.ROCKET: _shown(
+        Device.ROCKET,
+        ("altitude", "altitude", KILO),
+        ("velocity", "speed", 1.0),
+        ("dynamic_pressure", "q", KILO),
+        ("fuel_stage1", "fuel 1", 1.0),
+        ("fuel_stage2", "fuel 2", 1.0),
+        ("throttle", "throttle", 1.0),
     ),
-    Device.BOOSTER: (
-        ("altitude", "altitude", 1e-3, "km"),
-        ("vertical_speed", "v/speed", 1.0, "m/s"),
-        ("fuel", "fuel", 1.0, "%"),
+    Device.BOOSTER: _shown(
+        Device.BOOSTER,
+        ("altitude", "altitude", KILO),
+        ("vertical_speed", "v/speed", 1.0),
+        ("fuel", "fuel", 1.0),
     ),
-    Device.SATELLITE: (
-        ("apoapsis", "apoapsis", 1e-3, "km"),
-        ("periapsis", "periapsis", 1e-3, "km"),
-        ("battery", "battery", 1.0, "%"),
+    Device.SATELLITE: _shown(
+        Device.SATELLITE,
+        ("apoapsis", "apoapsis", KILO),
+        ("periapsis", "periapsis", KILO),
+        ("battery", "battery", 1.0),
     ),
-    Device.SUIT: (
-        ("heart_rate", "heart", 1.0, "/min"),
-        ("g_load", "g-load", 1.0, "g"),
-        ("spo2", "SpO2", 1.0, "%"),
-        ("suit_pressure", "suit p", 1e-3, "kPa"),
+    Device.SUIT: _shown(
+        Device.SUIT,
+        ("heart_rate", "heart", 1.0),
+        ("g_load", "g-load", 1.0),
+        ("spo2", "SpO2", 1.0),
+        ("suit_pressure", "suit p", KILO),
     ),
 }
 
@@ -63,9 +91,8 @@ def phase_line(watch: Watch) -> Text:
 def _figures(watch: Watch, device: Device) -> Table:
     table = Table(show_header=False, box=None, pad_edge=False)
     latest = watch.latest.get(device, {})
-    for name, label, scale, unit in FIGURES[device]:
-        value = latest.get(name)
-        table.add_row(label, "—" if value is None else f"{value * scale:,.1f} {unit}")
+    for shown in FIGURES[device]:
+        table.add_row(shown.label, shown.text(latest.get(shown.parameter.name)))
     table.add_row("phase", watch.phases.get(device, "—"))
     return table
 

@@ -27,6 +27,7 @@ from marsy.protocol import (
     encode_message,
     measurement,
 )
+from marsy.protocol.parameters import values_for
 
 ATTACKER = Device.SATELLITE
 """The login every attack of a fault plan uses."""
@@ -34,8 +35,8 @@ MARK = "fault plan"
 """Written into every forgery's free text."""
 
 _VALUES: dict[Device, dict[str, float]] = {
-    Device.ROCKET: {"altitude": 12_000.0, "velocity": 600.0, "fuel_stage1": 60.0},
-    Device.SATELLITE: {"altitude": 200_000.0, "battery": 95.0},
+    Device.ROCKET: values_for(Device.ROCKET, altitude=12_000.0, velocity=600.0, fuel_stage1=60.0),
+    Device.SATELLITE: values_for(Device.SATELLITE, altitude=200_000.0, battery=95.0),
 }
 
 

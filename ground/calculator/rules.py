@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from marsy.protocol import BY_DEVICE, AlertRule, Device, FlightPhase, Severity
+from marsy.protocol import BY_DEVICE, AlertRule, Device, FlightPhase, Parameter, Severity, parameter
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ near orbit insertion, so a falling altitude is only an alarm below staging."""
 class RateRule:
     """A parameter whose rate of change (per second, over the window) is watched."""
 
-    device: Device
-    parameter: str
+    watched: Parameter
+    """From the dictionary: a misspelt name fails when this module is imported."""
     phases: frozenset[FlightPhase] | None
     """Only in these phases (``None``: always)."""
     yellow: float
@@ -61,11 +61,18 @@ class RateRule:
     """True: alarm when it falls faster than the thresholds; False: when it rises faster."""
     what: str
 
+    @property
+    def device(self) -> Device:
+        return self.watched.device
+
+    @property
+    def parameter(self) -> str:
+        return self.watched.name
+
 
 RATE_RULES: tuple[RateRule, ...] = (
     RateRule(
-        Device.ROCKET,
-        "altitude",
+        parameter(Device.ROCKET, "altitude"),
         FIRST_STAGE,
         yellow=20.0,
         red=50.0,
@@ -73,8 +80,7 @@ RATE_RULES: tuple[RateRule, ...] = (
         what="altitude falling during powered ascent",
     ),
     RateRule(
-        Device.ROCKET,
-        "cabin_pressure",
+        parameter(Device.ROCKET, "cabin_pressure"),
         None,
         yellow=200.0,
         red=1000.0,
@@ -82,8 +88,7 @@ RATE_RULES: tuple[RateRule, ...] = (
         what="cabin pressure dropping",
     ),
     RateRule(
-        Device.SUIT,
-        "suit_pressure",
+        parameter(Device.SUIT, "suit_pressure"),
         None,
         yellow=500.0,
         red=2000.0,
@@ -91,8 +96,7 @@ RATE_RULES: tuple[RateRule, ...] = (
         what="suit pressure dropping",
     ),
     RateRule(
-        Device.ROCKET,
-        "fuel_stage1",
+        parameter(Device.ROCKET, "fuel_stage1"),
         FIRST_STAGE,
         yellow=1.6,
         red=3.0,

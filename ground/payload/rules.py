@@ -26,12 +26,15 @@ from ground.steering.steps import (
     require_current,
 )
 from ground.steering.store import Order, Outcome
-from marsy.protocol import CommandAction, EventType, FlightPhase
+from marsy.protocol import CommandAction, Device, EventType, FlightPhase
+from marsy.protocol.parameters import names_of, parameter
 
 DETACH = "detach"
 SPECS = {DETACH: StepSpec("payload detach", EventType.PAYLOAD_DETACHED)}
 WATCHED = frozenset({EventType.STAGE_SEPARATION, EventType.PAYLOAD_DETACHED})
-FIGURES = ("altitude", "inertial_velocity", "apoapsis", "periapsis")
+APOAPSIS = parameter(Device.ROCKET, "apoapsis")
+PERIAPSIS = parameter(Device.ROCKET, "periapsis")
+FIGURES = names_of(Device.ROCKET, "altitude", "inertial_velocity", APOAPSIS.name, PERIAPSIS.name)
 NOT_STAGED = "no payload detach before stage separation"
 
 
@@ -56,8 +59,8 @@ def detached(view: FlightView, orders: Mapping[str, Order]) -> bool:
 
 def in_target_orbit(rocket: RocketSample, criteria: DetachCriteria) -> str | None:
     """Why the rocket is in the target orbit, or ``None`` while it is not."""
-    apoapsis = rocket.values.get("apoapsis")
-    periapsis = rocket.values.get("periapsis")
+    apoapsis = rocket.values.get(APOAPSIS.name)
+    periapsis = rocket.values.get(PERIAPSIS.name)
     if rocket.phase is FlightPhase.ORBIT:
         if apoapsis is not None and periapsis is not None:
             return f"orbit reached, {apoapsis / 1000:.0f} x {periapsis / 1000:.0f} km"
@@ -92,7 +95,7 @@ def outside_envelope(rocket: RocketSample | None, criteria: DetachCriteria) -> s
         return "target orbit not known (no rocket telemetry)"
     if in_target_orbit(rocket, criteria) is not None:
         return None
-    periapsis = rocket.values.get("periapsis")
+    periapsis = rocket.values.get(PERIAPSIS.name)
     target = criteria.target_periapsis
     figures = f"rocket in phase {rocket.phase}"
     if periapsis is not None and target is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -12,7 +13,8 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
 from ground.report.data import MissionData
-from marsy.protocol import Device
+from ground.report.units import display_unit, figure
+from marsy.protocol import Device, Parameter, parameter
 
 MARKED = (
     "liftoff",
@@ -31,91 +33,118 @@ MARKED = (
     "booster_landed",
 )
 
-# (file, title, [(device, field, label, scale)], y label)
-PLOTS: Sequence[tuple[str, str, list[tuple[Device, str, str, float]], str]] = (
-    (
+_R, _B, _S, _U = Device.ROCKET, Device.BOOSTER, Device.SATELLITE, Device.SUIT
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One parameter on a plot, multiplied by ``scale`` (its unit scaled to match)."""
+
+    parameter: Parameter
+    label: str
+    scale: float = 1.0
+
+    @property
+    def unit(self) -> str:
+        return display_unit(self.parameter.unit, self.scale)
+
+
+def _curve(device: Device, name: str, label: str, scale: float = 1.0) -> Curve:
+    return Curve(parameter(device, name), label, scale)
+
+
+@dataclass(frozen=True)
+class Plot:
+    """One PNG. Its y axis carries the curves' unit when they share one; otherwise each curve's
+    label says its own."""
+
+    file: str
+    title: str
+    curves: tuple[Curve, ...]
+
+    @property
+    def unit(self) -> str:
+        units = {curve.unit for curve in self.curves}
+        return units.pop() if len(units) == 1 else ""
+
+    def label(self, curve: Curve) -> str:
+        if self.unit or not curve.unit:
+            return curve.label
+        return f"{curve.label} ({curve.unit})"
+
+
+KILO = 1e-3
+DYNAMIC_PRESSURE = parameter(_R, "dynamic_pressure")
+PLOTS: Sequence[Plot] = (
+    Plot(
         "altitude.png",
         "Altitude",
-        [
-            (Device.ROCKET, "altitude", "rocket", 1e-3),
-            (Device.BOOSTER, "altitude", "booster", 1e-3),
-            (Device.SATELLITE, "altitude", "satellite", 1e-3),
-        ],
-        "km",
+        (
+            _curve(_R, "altitude", "rocket", KILO),
+            _curve(_B, "altitude", "booster", KILO),
+            _curve(_S, "altitude", "satellite", KILO),
+        ),
     ),
-    (
+    Plot(
         "velocity.png",
         "Velocity",
-        [
-            (Device.ROCKET, "velocity", "rocket, Earth-relative", 1.0),
-            (Device.ROCKET, "inertial_velocity", "rocket, inertial", 1.0),
-            (Device.BOOSTER, "velocity", "booster", 1.0),
-        ],
-        "m/s",
+        (
+            _curve(_R, "velocity", "rocket, Earth-relative"),
+            _curve(_R, "inertial_velocity", "rocket, inertial"),
+            _curve(_B, "velocity", "booster"),
+        ),
     ),
-    (
+    Plot(
         "acceleration.png",
         "Acceleration",
-        [
-            (Device.ROCKET, "acceleration", "rocket", 1.0),
-            (Device.BOOSTER, "acceleration", "booster", 1.0),
-        ],
-        "m/s²",
+        (_curve(_R, "acceleration", "rocket"), _curve(_B, "acceleration", "booster")),
     ),
-    (
+    Plot(
         "fuel.png",
         "Propellant",
-        [
-            (Device.ROCKET, "fuel_stage1", "first stage", 1.0),
-            (Device.ROCKET, "fuel_stage2", "second stage", 1.0),
-            (Device.BOOSTER, "fuel", "booster (after separation)", 1.0),
-        ],
-        "%",
+        (
+            _curve(_R, "fuel_stage1", "first stage"),
+            _curve(_R, "fuel_stage2", "second stage"),
+            _curve(_B, "fuel", "booster (after separation)"),
+        ),
     ),
-    (
+    Plot(
         "dynamic_pressure.png",
         "Dynamic pressure",
-        [(Device.ROCKET, "dynamic_pressure", "rocket", 1e-3)],
-        "kPa",
+        (Curve(DYNAMIC_PRESSURE, "rocket", KILO),),
     ),
-    (
+    Plot(
         "crew.png",
         "Crew: heart rate and g-load",
-        [
-            (Device.SUIT, "heart_rate", "heart rate (/min)", 1.0),
-            (Device.SUIT, "g_load", "g-load (x10)", 10.0),
-        ],
-        "",
+        (_curve(_U, "heart_rate", "heart rate"), _curve(_U, "g_load", "g-load", 10.0)),
     ),
-    (
+    Plot(
         "booster.png",
         "Booster descent",
-        [
-            (Device.BOOSTER, "altitude", "altitude (km)", 1e-3),
-            (Device.BOOSTER, "vertical_speed", "vertical speed (km/s)", 1e-3),
-        ],
-        "",
+        (
+            _curve(_B, "altitude", "altitude", KILO),
+            _curve(_B, "vertical_speed", "vertical speed", KILO),
+        ),
     ),
-    (
+    Plot(
         "crew_descent.png",
         "Crew: altitude and vertical speed (the capsule's after ejection)",
-        [
-            (Device.SUIT, "altitude", "altitude (km)", 1e-3),
-            (Device.SUIT, "vertical_speed", "vertical speed (100 m/s)", 1e-2),
-        ],
-        "",
+        (
+            _curve(_U, "altitude", "altitude", KILO),
+            _curve(_U, "vertical_speed", "vertical speed", 1e-2),
+        ),
     ),
-    (
+    Plot(
         "satellite.png",
         "Satellite orbit",
-        [
-            (Device.SATELLITE, "apoapsis", "apoapsis", 1e-3),
-            (Device.SATELLITE, "periapsis", "periapsis", 1e-3),
-            (Device.SATELLITE, "altitude", "altitude", 1e-3),
-        ],
-        "km",
+        (
+            _curve(_S, "apoapsis", "apoapsis", KILO),
+            _curve(_S, "periapsis", "periapsis", KILO),
+            _curve(_S, "altitude", "altitude", KILO),
+        ),
     ),
 )
+"""Every plot's parameters come from the dictionary: a misspelt name fails at import."""
 
 
 def draw(data: MissionData, folder: Path) -> list[Path]:
@@ -126,22 +155,29 @@ def draw(data: MissionData, folder: Path) -> list[Path]:
             first.setdefault(entry.text, entry.ts - data.liftoff)
     events = [(t, label) for label, t in first.items()]
     written = []
-    for name, title, curves, unit in PLOTS:
+    for plot in PLOTS:
         fig, ax = plt.subplots(figsize=(9, 4.2), dpi=100)
         drawn = 0
-        for device, field, label, scale in curves:
-            series = data.devices[device]
-            values = series.column(field)
+        for curve in plot.curves:
+            series = data.devices[curve.parameter.device]
+            values = series.column(curve.parameter.name)
             points = [
-                (t, v * scale) for t, v in zip(series.t, values, strict=False) if v is not None
+                (t, v * curve.scale)
+                for t, v in zip(series.t, values, strict=False)
+                if v is not None
             ]
             if points:
-                ax.plot([p[0] for p in points], [p[1] for p in points], label=label, lw=1.2)
+                ax.plot(
+                    [p[0] for p in points],
+                    [p[1] for p in points],
+                    label=plot.label(curve),
+                    lw=1.2,
+                )
                 drawn += 1
         if not drawn:
             plt.close(fig)
             continue
-        if name == "dynamic_pressure.png":
+        if any(curve.parameter == DYNAMIC_PRESSURE for curve in plot.curves):
             _mark_max_q(ax, data)
         for t, label in events:
             ax.axvline(t, color="grey", lw=0.6, ls=":")
@@ -155,13 +191,13 @@ def draw(data: MissionData, folder: Path) -> list[Path]:
                 ha="right",
                 color="dimgrey",
             )
-        ax.set_title(f"{title} — mission {data.mission.mission_id}")
+        ax.set_title(f"{plot.title} — mission {data.mission.mission_id}")
         ax.set_xlabel("seconds after lift-off")
-        ax.set_ylabel(unit)
+        ax.set_ylabel(plot.unit)
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize=8)
         fig.tight_layout()
-        path = folder / name
+        path = folder / plot.file
         fig.savefig(path)
         plt.close(fig)
         written.append(path)
@@ -169,15 +205,15 @@ def draw(data: MissionData, folder: Path) -> list[Path]:
 
 
 def _mark_max_q(ax: Axes, data: MissionData) -> None:
-    series = data.devices[Device.ROCKET]
-    values = series.column("dynamic_pressure")
+    series = data.devices[DYNAMIC_PRESSURE.device]
+    values = series.column(DYNAMIC_PRESSURE.name)
     points = [(t, v) for t, v in zip(series.t, values, strict=False) if v is not None]
     if points:
         t, q = max(points, key=lambda p: p[1])
-        ax.plot([t], [q / 1e3], "o", color="crimson")
+        ax.plot([t], [q * KILO], "o", color="crimson")
         ax.annotate(
-            f"Max-Q {q / 1e3:.1f} kPa at T+{t:.0f} s",
-            (t, q / 1e3),
+            f"Max-Q {figure(q, DYNAMIC_PRESSURE.unit, KILO)} at T+{t:.0f} s",
+            (t, q * KILO),
             textcoords="offset points",
             xytext=(8, 4),
             fontsize=8,

@@ -31,7 +31,8 @@ from ground.steering.steps import (
     require_current,
 )
 from ground.steering.store import Order, Outcome
-from marsy.protocol import ROCKET_ACCEPTS, CommandAction, EventType, FlightPhase
+from marsy.protocol import ROCKET_ACCEPTS, CommandAction, Device, EventType, FlightPhase
+from marsy.protocol.parameters import names_of, parameter
 
 SEPARATE = "separate"
 THROTTLE_DOWN = "throttle-down"
@@ -43,7 +44,11 @@ SPECS = {
     THROTTLE_UP: StepSpec("throttle-up after Max-Q", EventType.THROTTLE_UP),
 }
 WATCHED = frozenset({EventType.STAGE_SEPARATION})
-FIGURES = ("fuel_stage1", "throttle", "dynamic_pressure", "altitude", "velocity")
+FUEL = parameter(Device.ROCKET, "fuel_stage1")
+THROTTLE = parameter(Device.ROCKET, "throttle")
+FIGURES = names_of(
+    Device.ROCKET, FUEL.name, THROTTLE.name, "dynamic_pressure", "altitude", "velocity"
+)
 SEPARABLE = ROCKET_ACCEPTS[CommandAction.SEPARATE]
 """Where the rocket accepts a separation (the rocket's own table, from the contract)."""
 
@@ -78,8 +83,8 @@ def propose(
     if rocket is None or separated(view, orders):
         return []
     due: list[Proposal] = []
-    fuel = rocket.values.get("fuel_stage1")
-    throttle = rocket.values.get("throttle")
+    fuel = rocket.values.get(FUEL.name)
+    throttle = rocket.values.get(THROTTLE.name)
     if (
         rocket.phase is FlightPhase.MAX_Q
         and throttle is not None
@@ -124,7 +129,7 @@ def outside_envelope(rocket: RocketSample, criteria: StagingCriteria) -> str | N
     """Why the rules would not separate the stages now (propellant left, engines burning), or
     ``None`` inside the envelope: propellant below ``separate_below``, or after the first
     stage's cut-off."""
-    fuel = rocket.values.get("fuel_stage1")
+    fuel = rocket.values.get(FUEL.name)
     if rocket.phase is FlightPhase.COAST or (fuel is not None and fuel < criteria.separate_below):
         return None
     left = "unknown" if fuel is None else f"{fuel:.1f} %"

@@ -392,11 +392,29 @@ def parameters_of(device: Device) -> tuple[Parameter, ...]:
 
 
 def parameter(device: Device, name: str) -> Parameter:
-    """Look one parameter up; ``KeyError`` names it when the device does not measure it."""
+    """Look one parameter up; ``KeyError`` names it when the device does not measure it.
+
+    Code that relies on a parameter takes it here once, as a module-level constant
+    (``FUEL = parameter(Device.ROCKET, "fuel_stage1")``, then ``values.get(FUEL.name)``): a
+    misspelt name then fails when the module is imported, not mid-flight as a value that is
+    never there.
+    """
     try:
         return BY_DEVICE[device][name]
     except KeyError:
         raise KeyError(f"{device} has no parameter {name!r}") from None
+
+
+def names_of(device: Device, *names: str) -> tuple[str, ...]:
+    """``names``, each checked with :func:`parameter` (``KeyError`` for one the device does not
+    measure): a module-level list of parameter names that cannot hold a typo."""
+    return tuple(parameter(device, name).name for name in names)
+
+
+def values_for(device: Device, **values: float) -> dict[str, float]:
+    """Values keyed by parameter name, each name checked with :func:`parameter`:
+    ``values_for(Device.ROCKET, altitude=12_000.0)``."""
+    return {parameter(device, name).name: value for name, value in values.items()}
 
 
 def coerce_value(param: Parameter, value: object) -> Value:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
+from pathlib import Path
+
 import pytest
 
 from marsy.protocol import (
@@ -14,7 +18,7 @@ from marsy.protocol import (
     parameter,
     parameters_of,
 )
-from marsy.protocol.parameters import coerce_value
+from marsy.protocol.parameters import coerce_value, names_of, values_for
 
 
 def test_every_device_measures_something_and_names_are_unique() -> None:
@@ -64,6 +68,40 @@ def test_red_must_lie_outside_yellow() -> None:
 def test_unknown_parameter_names_the_device() -> None:
     with pytest.raises(KeyError, match="booster has no parameter 'heart_rate'"):
         parameter(Device.BOOSTER, "heart_rate")
+
+
+def test_names_and_values_by_name_are_checked_against_the_dictionary() -> None:
+    assert names_of(Device.ROCKET, "fuel_stage1", "throttle") == ("fuel_stage1", "throttle")
+    assert values_for(Device.SATELLITE, battery=95.0) == {"battery": 95.0}
+    with pytest.raises(KeyError, match="rocket has no parameter 'fuel_stag1'"):
+        names_of(Device.ROCKET, "throttle", "fuel_stag1")
+    with pytest.raises(KeyError, match="satellite has no parameter 'batery'"):
+        values_for(Device.SATELLITE, batery=95.0)
+
+
+def test_a_misspelt_parameter_name_fails_when_its_module_is_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The way rules, the console and the report name parameters: module-level constants
+    through the accessors, so a typo stops the import instead of reading ``None`` mid-flight."""
+    (tmp_path / "good_rules.py").write_text(
+        "from marsy.protocol import Device\n"
+        "from marsy.protocol.parameters import names_of, parameter\n"
+        'FUEL = parameter(Device.ROCKET, "fuel_stage1")\n'
+        'FIGURES = names_of(Device.ROCKET, "throttle", "altitude")\n'
+    )
+    (tmp_path / "typo_rules.py").write_text(
+        "from marsy.protocol import Device\n"
+        "from marsy.protocol.parameters import parameter\n"
+        'FUEL = parameter(Device.ROCKET, "fuel_stage_1")\n'
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    good = importlib.import_module("good_rules")
+    assert good.FUEL.unit == "%" and good.FIGURES == ("throttle", "altitude")
+    with pytest.raises(KeyError, match="rocket has no parameter 'fuel_stage_1'"):
+        importlib.import_module("typo_rules")
+    assert "typo_rules" not in sys.modules
+    del sys.modules["good_rules"]
 
 
 @pytest.mark.parametrize(
