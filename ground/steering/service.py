@@ -2,8 +2,9 @@
 
 One MQTT connection (fixed client id, persistent session), the order store in
 ``{state_dir}/<name>/``, the core with the service's rules, the bus loop that sends the orders
-until answered, and the threaded HTTP server: the parts of a :class:`~ground.service_skeleton.
-Skeleton`, so they start, serve and stop as every ground service does.
+until answered, and the threaded HTTP server: the parts of a
+:class:`~ground.service_skeleton.Skeleton`, so they start, serve and stop as every ground
+service does.
 """
 
 from __future__ import annotations

@@ -10,11 +10,12 @@ The trigger must be the vehicle's own word, after the steps it follows
 are apart, a ground service's echo or another device's claim starts nothing. The steps believed
 are kept in the store, so a restarted webcaster still believes the release that follows them.
 
-Questions go out as the steering services' orders do, through :class:`ground.devices.
-DeviceCommander` (sent again until the suit's own ack comes), and a trigger is believed by the
-steering services' rule (:func:`ground.steering.flight.vehicle_event`). Command ids are derived
-from the mission and the question's index, so resending a question (no ack yet, or after a
-restart) is answered from the suit's command journal, never asked twice.
+Questions go out as the steering services' orders do, through
+:class:`ground.devices.DeviceCommander` (sent again until the suit's own ack comes), and a
+trigger is believed by the steering services' rule
+(:func:`ground.steering.flight.vehicle_event`). Command ids are derived from the mission and the
+question's index, so resending a question (no ack yet, or after a restart) is answered from the
+suit's command journal, never asked twice.
 """
 
 from __future__ import annotations
