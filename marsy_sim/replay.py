@@ -30,7 +30,7 @@ from marsy.protocol import (
     measurement,
 )
 from marsy.store import MissionReads, connect_store
-from marsy.store.schema import ALERT_TAGS, LEVEL_FIELD
+from marsy.store.schema import ALERT_TAGS, LEVEL_FIELD, PHASE_FIELD, SEQ_FIELD
 from marsy_sim.children import Supervisor
 from marsy_sim.plan import Plan
 from marsy_sim.servers import Broker, open_store, private_broker
@@ -64,8 +64,8 @@ def _messages(
                 for name in known
                 if name in series.columns and series.columns[name][i] is not None
             }
-            phase = series.columns.get("phase", [None] * len(series.t))[i]
-            seq = series.columns.get("seq", [i] * len(series.t))[i]
+            phase = series.columns.get(PHASE_FIELD, [None] * len(series.t))[i]
+            seq = series.columns.get(SEQ_FIELD, [i] * len(series.t))[i]
             if not values or phase is None:
                 continue
             fields = {
