@@ -23,10 +23,9 @@ from devservers.embedded.tsdb.points import (
     timestamp,
 )
 
-_KEY_END = re.compile(r"(?<!\\) ")
-"""The measurement and tags end at the first space not escaped (influxd looks one back)."""
 _BLANK = " \t\0"
-_UNESCAPED = {sep: re.compile(rf"(?<!\\){sep}") for sep in ",="}
+_UNESCAPED = {sep: re.compile(rf"(?<!\\){sep}") for sep in ", ="}
+"""A separator not escaped: influxd looks one character back."""
 _FIELD = re.compile(
     r"([^\\,= ]*(?:\\(?:.|$)[^\\,= ]*)*)"  # the key: quotes are plain characters there
     r'(?:=([^\\", ]*(?:(?:"[^"\\]*(?:\\.[^"\\]*)*"|\\(?:.|$))[^\\", ]*)*))?'  # quotes quote
@@ -71,8 +70,8 @@ def _split(text: str, sep: str) -> list[str]:
 def _point(line: str, default: int, precision: str) -> Point:
     if line[0] == ",":
         raise LineError("missing measurement")
-    found = _KEY_END.search(line)
-    key = line[: found.start()] if found else line
+    end = _unescaped(line, " ")
+    key = line[:end] if end >= 0 else line
     measurement, *tag_texts = _split(key, ",")
     written = [_tag(text) for text in tag_texts]  # escaped: influxd sorts and compares so
     if len(key) == len(line):
@@ -86,16 +85,18 @@ def _point(line: str, default: int, precision: str) -> Point:
     series = key if "\\" not in key and list(tags) == written else series_key(measurement, tags)
     fields, end = _fields(line, len(key) + 1)
     rest = line[end:].lstrip(_BLANK)
-    stamp = _STAMP.match(rest).group()  # type: ignore[union-attr]
-    if rest[len(stamp) :][:1] not in ("", " "):
-        raise LineError("bad timestamp")
     if not rest:
         return Point(measurement, tags, series, fields, default)
+    plain = rest.isdigit() and rest.isascii()  # the usual: a timestamp and nothing after it
+    stamp = rest if plain else _STAMP.match(rest).group()  # type: ignore[union-attr]
+    after = rest[len(stamp) :]
+    if after[:1] not in ("", " "):
+        raise LineError("bad timestamp")
     try:
         time = timestamp(_parse_int(stamp), precision)
     except ValueError as exc:
         raise LineError(str(exc)) from None
-    if rest[len(stamp) :].strip(" "):
+    if after.strip(" "):
         raise LineError("point is invalid")
     return Point(measurement, tags, series, fields, time)
 
@@ -128,9 +129,14 @@ def _fields(line: str, start: int) -> tuple[tuple[tuple[str, FieldValue], ...], 
         start += 1
     plain = _PLAIN_FIELDS.match(line, start)
     if plain is not None and (plain.end() == len(line) or line[plain.end()] == " "):
-        pairs = [(name, _plain_value(raw)) for name, raw in _PLAIN_FIELD.findall(plain.group())]
-        if all(value is not None for _, value in pairs):
-            return tuple(pairs), plain.end()  # type: ignore[arg-type]
+        pairs: list[tuple[str, FieldValue]] = []
+        for name, raw in _PLAIN_FIELD.findall(plain.group()):
+            value = _plain_value(raw)
+            if value is None:
+                break  # a value to refuse: read again below, for influxd's reason
+            pairs.append((name, value))
+        else:
+            return tuple(pairs), plain.end()
     fields: list[tuple[str, FieldValue]] = []
     malformed = False
     pos = start
