@@ -8,6 +8,7 @@ own QoS-1 round trip (publish → delivery to a subscriber) is measured in the s
 Goal: p99 <= 10 ms and within 10x the broker's round trip.
 
     .venv/bin/python bench/crew_abort.py [--trials 200]
+    .venv/bin/python bench/crew_abort.py --smoke      # a few seconds, small numbers
 """
 
 from __future__ import annotations
@@ -94,9 +95,11 @@ def broker_round_trip(broker: LocalMosquitto, trials: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=200)
-    trials = parser.parse_args().trials
+    parser.add_argument("--smoke", action="store_true", help="a few seconds, small numbers")
+    args = parser.parse_args()
+    trials = 5 if args.smoke else args.trials
     with (
         tempfile.TemporaryDirectory(prefix="marsy-bench-") as tmp,
         LocalMosquitto(Path(tmp) / "mosquitto") as broker,
@@ -156,6 +159,8 @@ def main() -> None:
                 child.wait(15)
             rocket_port.close()
             suit_port.close()
+    if not latencies:
+        raise SystemExit(f"no eject reached the suit board in {trials} trials")
     ms = [x * 1e3 for x in latencies]
     rtt = [x * 1e3 for x in round_trips]
     p99, rtt99 = percentile(ms, 99), percentile(rtt, 99)

@@ -13,6 +13,7 @@ Each pair of servers runs privately in a temporary folder and gets the same work
 Prints each figure and the ratio embedded / real: the price of a laptop without the servers.
 
     .venv/bin/python bench/embedded_servers.py [--quick]
+    .venv/bin/python bench/embedded_servers.py --smoke      # a few seconds, small numbers
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from marsy.store import InfluxStore, connect_store, database_for, point_line
 
 @dataclass(frozen=True)
 class Sizes:
-    """How much each measure does; ``--quick`` takes the small set."""
+    """How much each measure does; ``--quick`` takes the small set, ``--smoke`` the tiny one."""
 
     round_trips: int = 2_000
     messages: int = 10_000
@@ -59,6 +60,14 @@ class Sizes:
 
 FULL = Sizes()
 QUICK = Sizes(round_trips=500, messages=2_000, large_points=60_000, whole_reads=1)
+SMOKE = Sizes(
+    round_trips=20,
+    messages=200,
+    small_points=400,
+    large_points=4_000,
+    window_reads=3,
+    whole_reads=1,
+)
 
 BATCH = 500  # lines per write request, as ingest sends them
 RATE = 10  # Hz, every device
@@ -314,8 +323,9 @@ def report(sizes: Sizes, brokers: list[BrokerFigures], stores: list[StoreFigures
 
 @click.command()
 @click.option("--quick", is_flag=True, help="Smaller sizes: a run of well under a minute.")
-def main(quick: bool) -> None:
-    sizes = QUICK if quick else FULL
+@click.option("--smoke", is_flag=True, help="Tiny sizes: a few seconds, small numbers.")
+def main(quick: bool, smoke: bool) -> None:
+    sizes = SMOKE if smoke else QUICK if quick else FULL
     settings = InfluxSettings()
     brokers: list[BrokerFigures] = []
     stores: list[StoreFigures] = []

@@ -6,10 +6,12 @@ settled; then an ascent abort, where the capsule under parachutes stays in the a
 One core, no ports.
 
     .venv/bin/python bench/firmware_speed.py
+    .venv/bin/python bench/firmware_speed.py --smoke      # the first simulated minute only
 """
 
 from __future__ import annotations
 
+import argparse
 import time
 
 from firmware_sim.boards.board import SensorBoard
@@ -25,14 +27,15 @@ LAST = {
 }
 
 
-def run(label: str, config: AutopilotConfig) -> tuple[float, float, int, int]:
-    """Simulated seconds, wall seconds, frames and bytes the boards produced for one mission."""
+def run(label: str, config: AutopilotConfig, limit: float) -> tuple[float, float, int, int]:
+    """Simulated seconds, wall seconds, frames and bytes the boards produced for one mission
+    (or its first ``limit`` simulated seconds)."""
     world = World(load_vehicle("marsy"), seed=1, autopilot=Autopilot(config))
     boards = {d: SensorBoard(d, world, time_origin=1.8e9, rate_hz=1 / SAMPLE) for d in Device}
     waiting = set(LAST[label])
     sent = 0
     start = time.perf_counter()
-    while waiting and world.t < 3_600.0:
+    while waiting and world.t < limit:
         world.step(SAMPLE)
         for event in world.pop_events():
             boards[event.device].on_event(event)
@@ -45,11 +48,14 @@ def run(label: str, config: AutopilotConfig) -> tuple[float, float, int, int]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="a few seconds, small numbers")
+    limit = 60.0 if parser.parse_args().smoke else 3_600.0
     for label, config in (
         ("nominal", AutopilotConfig()),
         ("abort", AutopilotConfig(eject_at=60.0)),
     ):
-        simulated, wall, frames, sent = run(label, config)
+        simulated, wall, frames, sent = run(label, config, limit)
         print(
             f"{label:8s} {simulated:7.1f} s simulated in {wall:6.2f} s wall, four boards: "
             f"{frames} frames, {sent / 1e6:.2f} MB; real-time factor {simulated / wall:6.0f}x "

@@ -6,6 +6,7 @@
    counted as written by its /health. Goal: ingest >= 0.8 x the broker's rate.
 
     .venv/bin/python bench/ingest_throughput.py [--count 20000]
+    .venv/bin/python bench/ingest_throughput.py --smoke      # a few seconds, small numbers
 """
 
 from __future__ import annotations
@@ -115,9 +116,11 @@ def ingest_rate(broker: LocalMosquitto, influxd: LocalInfluxd, state: Path, coun
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20_000)
-    count = parser.parse_args().count
+    parser.add_argument("--smoke", action="store_true", help="a few seconds, small numbers")
+    args = parser.parse_args()
+    count = 500 if args.smoke else args.count
     with (
         tempfile.TemporaryDirectory(prefix="marsy-bench-") as tmp,
         LocalMosquitto(Path(tmp) / "mq") as broker,
