@@ -174,6 +174,22 @@ def test_the_agent_runs_from_the_wheel_in_its_own_virtualenv(deployment: Deploym
     assert where.startswith(str(venv)), f"marsy imported from {where}, not from the wheel"
 
 
+def test_the_ground_role_adds_its_extra_to_the_virtualenv(deployment: Deployment) -> None:
+    """The bare wheel is an agent's install (tests/ansible/test_install_by_role.py); this host
+    also runs the ground services, whose role installs the wheel's ``ground`` extra."""
+    venv = deployment.path("/opt/marsy/venv")
+    imports = "import flask, matplotlib, ground.telemetry.service, ground.report.plots"
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", imports],
+        cwd=deployment.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 def unit_lines(path: Path) -> set[str]:
     return {line.strip() for line in path.read_text().splitlines()}
 
