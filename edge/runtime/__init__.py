@@ -1,1 +1,2 @@
-"""What every onboard agent shares: the serial link to its board, and (soon) the agent loop."""
+"""What every onboard agent shares: the agent (:mod:`edge.runtime.agent`) and its parts, built
+with its transports by :func:`edge.runtime.factory.open_agent`."""
