@@ -88,6 +88,9 @@ def ingest_rate(broker: LocalMosquitto, influxd: LocalInfluxd, state: Path, coun
         "MARSY_GROUND_STATE_DIR": str(state),
         "MARSY_GROUND_HTTP_PORT": str(port),
         "MARSY_GROUND_LOG_LEVEL": "WARNING",
+        # The per-source rate limit is a flood defence (bench/ingest_flood.py): here one source
+        # sends as fast as it can, so its burst covers the whole run.
+        "MARSY_GROUND_INGEST__SOURCE_BURST": str(count),
     }
     ingest = subprocess.Popen([sys.executable, "-m", "marsy_cli", "serve", "telemetry"], env=env)
 
@@ -105,7 +108,10 @@ def ingest_rate(broker: LocalMosquitto, influxd: LocalInfluxd, state: Path, coun
         sender.start()
         began = time.perf_counter()
         publish_all(sender, count, "bench")
-        while written() < count:
+        deadline = time.monotonic() + 60 + count / 100
+        while (done := written()) < count:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the ingest wrote {done} of {count} messages, then stopped")
             time.sleep(0.01)
         elapsed = time.perf_counter() - began
         sender.stop(timeout=1)
