@@ -38,7 +38,7 @@ class Figure:
     scale: float = 1.0
 
     def text(self, value: float | None) -> str:
-        return "—" if value is None else figure(value, self.parameter.unit, self.scale)
+        return "—" if value is None else figure(value, self.parameter.shown_unit, self.scale)
 
 
 def _shown(device: Device, *shown: tuple[str, str, float]) -> tuple[Figure, ...]:

@@ -46,7 +46,7 @@ class Curve:
 
     @property
     def unit(self) -> str:
-        return display_unit(self.parameter.unit, self.scale)
+        return display_unit(self.parameter.shown_unit, self.scale)
 
 
 def _curve(device: Device, name: str, label: str, scale: float = 1.0) -> Curve:

@@ -77,11 +77,11 @@ PAGE = """<!doctype html>
 "use strict";
 const $ = (id) => document.getElementById(id);
 const MAX_LINES = 300;
-const FORMATS = {  // by the unit symbol of the parameter dictionary
+const FORMATS = {  // by the unit as the parameter dictionary shows it
   "m": (v) => Math.abs(v) >= 10000 ? (v / 1000).toFixed(1) + " km" : v.toFixed(0) + " m",
   "m/s": (v) => v.toFixed(0) + " m/s",
   "/min": (v) => v.toFixed(0) + " bpm",
-  "1": (v) => v.toFixed(2) + " g",
+  "g": (v) => v.toFixed(2) + " g",
 };
 
 function el(tag, cls, text) {

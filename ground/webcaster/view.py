@@ -145,7 +145,7 @@ class LiveView:
                     "key": p.key,
                     "name": p.name,
                     "device": p.device,
-                    "unit": p.unit,
+                    "unit": p.shown_unit,
                     "description": p.description,
                     "value": self.figures[p.key],
                 }

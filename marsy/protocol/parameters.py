@@ -76,6 +76,9 @@ class Parameter(BaseModel):
     default_limits: Limits | None = None
     resolution: float = 0.0
     """Smallest step the sensor board reports (0 = full float precision)."""
+    symbol: str | None = None
+    """How people write the unit where the SI symbol says nothing (``g`` for a g-load, whose
+    SI unit is the plain number ``1``); ``None`` reads the unit as it is."""
 
     @model_validator(mode="after")
     def _range_ordered(self) -> Parameter:
@@ -89,6 +92,11 @@ class Parameter(BaseModel):
     @property
     def key(self) -> str:
         return f"{self.device}.{self.name}"
+
+    @property
+    def shown_unit(self) -> str:
+        """The unit as people read it: the symbol where one is set, else the SI unit."""
+        return self.symbol or self.unit
 
     def limits_for(self, phase: FlightPhase) -> Limits | None:
         return self.limits.get(phase, self.default_limits)
@@ -115,6 +123,7 @@ def _p(
     default: Limits | None = None,
     by_phase: Mapping[FlightPhase, Limits] | None = None,
     resolution: float = 0.0,
+    symbol: str | None = None,
 ) -> Parameter:
     return Parameter(
         device=device,
@@ -127,6 +136,7 @@ def _p(
         default_limits=default,
         limits=MappingProxyType(dict(by_phase or {})),
         resolution=resolution,
+        symbol=symbol,
     )
 
 
@@ -347,6 +357,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         (-20.0, 50.0),
         "sensed acceleration in standard gravities",
         resolution=0.01,
+        symbol="g",
         default=Limits(yellow_high=5.0, red_high=8.0),
         by_phase=_same(
             Limits(yellow_high=10.0, red_high=15.0),

@@ -58,10 +58,11 @@ def test_the_ground_panel_says_nominal_and_how_far_behind_the_recorders_are() ->
 def test_live_figures_are_written_in_their_dictionary_units_scaled() -> None:
     watch = Watch(lambda line: None, mission_id=MISSION)
     watch.latest[Device.ROCKET] = {"altitude": 12_345.0, "dynamic_pressure": 31_234.0}
-    watch.latest[Device.SUIT] = {"heart_rate": 128.0}
+    watch.latest[Device.SUIT] = {"heart_rate": 128.0, "g_load": 2.44}
     screen = Console(width=180, height=60, file=io.StringIO(), record=True, color_system=None)
     screen.print(render(watch))
     text = screen.export_text()
     assert "12.3 km" in text and "31.2 kPa" in text and "128.0 /min" in text
+    assert "2.4 g" in text  # a g-load is a plain number in SI, read in g
     assert {f.parameter.device for figures in FIGURES.values() for f in figures} == set(Device)
     assert all(f.parameter.device is d for d, figures in FIGURES.items() for f in figures)
