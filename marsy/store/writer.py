@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from tenacity import Retrying, retry_if_exception_type, wait_exponential
+
 from marsy.store.http import InfluxRejected, InfluxUnavailable
 from marsy.store.spool import Spool
 
@@ -228,17 +230,22 @@ class BatchWriter:
     def _write_retrying(self, database: str, body: bytes) -> None:
         """Write ``body``, trying again with backoff while InfluxDB is unavailable; raise
         :class:`InfluxUnavailable` if stopped meanwhile."""
-        delay = RETRY_FIRST
-        while True:
-            try:
-                self._http.write(database, body)
-                return
-            except InfluxUnavailable as exc:
-                if self._stop.is_set():
-                    raise InfluxUnavailable("stopped while InfluxDB was unavailable") from exc
-                self._log_retry()
-                self._stop.wait(delay)
-                delay = min(2 * delay, RETRY_MAX)
+        retrying = Retrying(
+            retry=retry_if_exception_type(InfluxUnavailable),
+            wait=wait_exponential(multiplier=RETRY_FIRST, max=RETRY_MAX),
+            stop=lambda _state: self._stop.is_set(),
+            sleep=self._pause,
+            before_sleep=lambda _state: self._log_retry(),
+            reraise=True,
+        )
+        try:
+            retrying(self._http.write, database, body)
+        except InfluxUnavailable as exc:
+            raise InfluxUnavailable("stopped while InfluxDB was unavailable") from exc
+
+    def _pause(self, seconds: float) -> None:
+        """Wait between two attempts, cut short by :meth:`stop`."""
+        self._stop.wait(seconds)
 
     def _write_or_spool(self, spool: Spool, batch: list[_Line]) -> None:
         database = batch[0].database
