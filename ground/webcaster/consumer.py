@@ -5,8 +5,12 @@ What it listens to, and at which QoS:
 - commentary (every service's ``webcast/+``), mission status, events, alerts and the suit's
   acks at QoS 1: the broker keeps them while the webcaster is away, and an event is acked only
   once the interview it triggers is in the store;
-- rocket telemetry and suit vitals at QoS 0: a live figure is worth nothing late, so the broker
-  need not queue a backlog of them for a restarting webcaster.
+- rocket and booster telemetry and suit vitals at QoS 0: a live figure is worth nothing late,
+  so the broker need not queue a backlog of them for a restarting webcaster (the booster's
+  phases are told as they come; a phase missed while away is not told late).
+
+Each message goes to the live view, then to the interview (an event may start it), then to the
+commentary (an event or a booster phase may be worth a line), and is acked after all three.
 
 Junk on the bus is counted and acknowledged, never fatal.
 """
@@ -18,6 +22,7 @@ import threading
 from dataclasses import dataclass
 
 from ground.webcaster.interview import Interviewer
+from ground.webcaster.narrator import Narrator
 from ground.webcaster.stream import Hub
 from marsy.mqtt import Delivery, MqttBus
 from marsy.protocol import (
@@ -39,6 +44,7 @@ def subscribe(bus: MqttBus) -> None:
     bus.subscribe(topics.mission_status)
     bus.subscribe(topics.topic(Channel.ACK, Device.SUIT))
     bus.subscribe(topics.topic(Channel.TELEMETRY, Device.ROCKET), qos=0)
+    bus.subscribe(topics.topic(Channel.TELEMETRY, Device.BOOSTER), qos=0)
     bus.subscribe(topics.topic(Channel.VITALS, Device.SUIT), qos=0)
 
 
@@ -50,10 +56,13 @@ class ConsumerStats:
 
 
 class Consumer:
-    def __init__(self, bus: MqttBus, hub: Hub, interviewer: Interviewer) -> None:
+    def __init__(
+        self, bus: MqttBus, hub: Hub, interviewer: Interviewer, narrator: Narrator
+    ) -> None:
         self.bus = bus
         self.hub = hub
         self.interviewer = interviewer
+        self.narrator = narrator
         self.stats = ConsumerStats()
 
     def run(self, stop: threading.Event) -> None:
@@ -87,4 +96,5 @@ class Consumer:
         self.hub.apply(message)
         if isinstance(message, MissionEvent):
             self.interviewer.on_event(message, self.hub.astronaut())
+        self.narrator.hear(message)
         self.stats.handled += 1

@@ -27,21 +27,19 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from ground.devices import DeviceCommander, NoAnswer
 from ground.steering.flight import vehicle_event
 from ground.webcaster.store import Exchange, Transcript, TranscriptStore
 from ground.webcaster.view import HOST
+from ground.webcaster.voice import Voice
 from marsy.clock import MissionClock
-from marsy.mqtt import Delivery, MqttBus, MqttError
+from marsy.mqtt import Delivery, MqttBus
 from marsy.protocol import (
     CommandAck,
     CommandAction,
     Device,
     EventType,
     MissionEvent,
-    WebcastLine,
     is_vehicle,
     prerequisites_of,
     unmet,
@@ -76,19 +74,6 @@ def command_id(mission_id: str, index: int) -> str:
     return f"iv{digest}{index:02d}"
 
 
-class _Sequence:
-    """Per-source sequence numbers that keep increasing across restarts (microsecond clock)."""
-
-    def __init__(self) -> None:
-        self._last = 0
-        self._lock = threading.Lock()
-
-    def next(self) -> int:
-        with self._lock:
-            self._last = max(self._last + 1, time.time_ns() // 1000)
-            return self._last
-
-
 @dataclass
 class InterviewStats:
     started: int = 0
@@ -114,7 +99,10 @@ class Interviewer:
         source: str = "webcaster",
         answer_timeout: float = 20.0,
         resend_every: float = 2.0,
+        voice: Voice | None = None,
     ) -> None:
+        """``voice``: the webcaster's one voice on the bus, shared with the commentary (one of
+        its own by default)."""
         self.bus = bus
         self.store = store
         self.clock = clock
@@ -124,7 +112,7 @@ class Interviewer:
         self.resend_every = resend_every
         self.stats = InterviewStats()
         self.commander = DeviceCommander(bus, source, clock)
-        self._seq = _Sequence()
+        self.voice = voice or Voice(bus, clock, source, confirm_within=resend_every)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -275,36 +263,11 @@ class Interviewer:
         return None
 
     def _say(self, mission: str, speaker: str, text: str) -> None:
-        line = WebcastLine(
-            mission_id=mission,
-            source=self.source,
-            seq=self._seq.next(),
-            ts=self.clock.now(),
-            speaker=speaker[:64],
-            text=text[:2000],
-        )
-        self._publish(line)
+        self.voice.say(mission, speaker, text)
 
     def _announce(self, mission: str, detail: str) -> None:
         """The ``interview`` mission event, so Command's timeline records that it happened."""
-        self._publish(
-            MissionEvent(
-                mission_id=mission,
-                source=self.source,
-                seq=self._seq.next(),
-                ts=self.clock.now(),
-                event=EventType.INTERVIEW,
-                detail=detail[:2000],
-            )
-        )
-
-    def _publish(self, message: BaseModel) -> None:
-        """QoS 1; paho keeps it and sends it after a reconnect if the broker is away, so a
-        missing PUBACK is worth a warning, not the end of the interview."""
-        try:
-            self.bus.publish_message(message).wait(self.resend_every)
-        except MqttError as exc:
-            logger.warning("interview: %s", exc)
+        self.voice.event(mission, EventType.INTERVIEW, detail)
 
 
 def _exchange(

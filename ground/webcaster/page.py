@@ -5,6 +5,12 @@ It opens an ``EventSource`` on ``stream`` and draws what the server sends: a sna
 mission and phase, figures, alerts and events as they come. Text from the bus is only ever set
 with ``textContent``: a commentary line is data, never markup. Every alert wears a badge: the
 device it is about, or ``ground`` (in a colour of its own) when the ground's view is at fault.
+
+The header's state is shown in words, in red once the mission aborts and in amber during a hold;
+each figure wears its label (the rocket's, or the capsule's after an abort). Commentary and
+events set each mission apart with a "— mission <id> —" separator. Times read T-/T+ from that
+mission's lift-off (``liftoffs``, sent with the snapshot and the mission), relabelled when the
+lift-off becomes known; a mission not yet lifted off shows the mission clock (UTC).
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ PAGE = """<!doctype html>
   header .item { color: var(--dim); }
   header .item b { color: #fff; font-weight: 600; text-transform: uppercase; }
   header #mission { text-transform: none; }
+  header #state.abort, header #state.aborted { color: var(--hot); }
+  header #state.hold, header #state.scrubbed { color: var(--warn); }
   #status { margin-left: auto; font-size: .85rem; padding: .1rem .6rem; border-radius: 1rem;
             border: 1px solid var(--dim); }
   #status.live { color: var(--ok); border-color: var(--ok); }
@@ -46,6 +54,8 @@ PAGE = """<!doctype html>
   .line time, #events time { color: var(--dim); font-size: .8rem; margin-right: .5rem;
                              font-variant-numeric: tabular-nums; }
   .line .speaker { font-weight: 600; margin-right: .5rem; }
+  .separator { color: var(--dim); text-align: center; font-size: .8rem; padding: .4rem 0;
+               letter-spacing: .05em; }
   .line.host .speaker { color: #7fb2ff; }
   #alerts li { padding: .25rem .4rem; margin-bottom: .3rem; border-left: 3px solid var(--warn); }
   #alerts li.red { border-color: var(--hot); color: var(--hot); }
@@ -63,6 +73,7 @@ PAGE = """<!doctype html>
   <span class="item">mission <b id="mission">-</b></span>
   <span class="item">state <b id="state">-</b></span>
   <span class="item">phase <b id="phase">-</b></span>
+  <span class="item">crew aboard <b id="crew">-</b></span>
   <span id="status">connecting</span>
 </header>
 <div id="figures"></div>
@@ -90,7 +101,44 @@ function el(tag, cls, text) {
   if (text !== undefined && text !== null) node.textContent = text;
   return node;
 }
-function clock(ts) { return new Date(ts * 1000).toISOString().substring(11, 19); }
+const liftoffs = {};  // mission id -> the rocket's lift-off time
+let lastLineMission = null, topEventMission = null;
+
+function two(n) { return String(n).padStart(2, "0"); }
+function since(seconds) {  // 83 -> "01:23", 3723 -> "1:02:03"
+  const s = Math.floor(Math.abs(seconds) + 1e-6);
+  const h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60;
+  return (h ? h + ":" + two(m) : two(m)) + ":" + two(s % 60);
+}
+function missionTime(ts, mission) {
+  const liftoff = liftoffs[mission];
+  if (liftoff === undefined || liftoff === null) {
+    return new Date(ts * 1000).toISOString().substring(11, 19);  // the mission clock
+  }
+  const t = ts - liftoff;
+  return (t < 0 ? "T\u2212" : "T+") + since(t);
+}
+function stamp(ts, mission) {
+  const node = el("time", null, missionTime(ts, mission));
+  node.dataset.ts = ts;
+  node.dataset.mission = mission;
+  return node;
+}
+function relabel() {
+  document.querySelectorAll("time[data-ts]").forEach((node) => {
+    node.textContent = missionTime(Number(node.dataset.ts), node.dataset.mission);
+  });
+}
+function learnLiftoffs(map) {
+  let changed = false;
+  for (const [mission, ts] of Object.entries(map || {})) {
+    if (ts !== null && liftoffs[mission] !== ts) { liftoffs[mission] = ts; changed = true; }
+  }
+  if (changed) relabel();
+}
+function separator(mission) {
+  return el("li", "separator", "\u2014 mission " + mission + " \u2014");
+}
 function words(name) { return (name || "-").replaceAll("_", " "); }
 function figure(f) {
   if (f.value === null) return "-";
@@ -99,33 +147,58 @@ function figure(f) {
 }
 function setStatus(text, cls) { const s = $("status"); s.textContent = text; s.className = cls; }
 
+function lineMission(mission) {  // a separator where the commentary moves to another mission
+  if (!mission || mission === lastLineMission) return;
+  $("lines").append(separator(mission));
+  lastLineMission = mission;
+}
+function eventMission(mission) {  // newest first: each mission's separator heads its events
+  if (!mission || mission === topEventMission) return;
+  $("events").prepend(separator(mission));
+  topEventMission = mission;
+}
 function addLine(line) {
   const item = el("li", line.speaker === "webcast" ? "line host" : "line");
-  item.append(el("time", null, clock(line.ts)), el("span", "speaker", line.speaker),
+  item.dataset.mission = line.mission_id;
+  item.append(stamp(line.ts, line.mission_id), el("span", "speaker", line.speaker),
               el("span", "text", line.text));
   const list = $("lines");
+  lineMission(line.mission_id);
   list.append(item);
   while (list.children.length > MAX_LINES) list.firstElementChild.remove();
   list.scrollTop = list.scrollHeight;
 }
 function addEvent(event) {
-  const item = el("li");
-  item.append(el("time", null, clock(event.ts)),
-              el("span", null, words(event.event) + " (" + event.source + ")"));
+  const item = el("li", "event");
+  item.dataset.mission = event.mission_id;
+  item.append(stamp(event.ts, event.mission_id),
+              el("span", "text", words(event.event) + " (" + event.source + ")"));
   if (event.detail) item.title = event.detail;
-  $("events").prepend(item);
+  const list = $("events");
+  if (event.mission_id && event.mission_id === topEventMission && list.firstElementChild) {
+    list.firstElementChild.after(item);  // under its mission's separator
+  } else {
+    list.prepend(item);
+    eventMission(event.mission_id);
+  }
 }
 function showMission(m) {
+  if (m.mission_id && m.liftoff !== undefined && m.liftoff !== null) {
+    learnLiftoffs({[m.mission_id]: m.liftoff});
+  }
   $("mission").textContent = m.mission_id || "none";
   $("state").textContent = words(m.state);
+  $("state").className = m.state || "";
   $("phase").textContent = words(m.phase);
+  $("crew").textContent = m.crew || "-";
+  if (m.mission_id) { lineMission(m.mission_id); eventMission(m.mission_id); }
 }
 function showFigures(data) {
   $("figures").replaceChildren(...data.figures.map((f) => {
     const tile = el("div", "figure");
     tile.dataset.key = f.key;
     tile.title = f.description;
-    tile.append(el("div", "label", words(f.name)), el("div", "value", figure(f)));
+    tile.append(el("div", "label", f.label || words(f.name)), el("div", "value", figure(f)));
     return tile;
   }));
 }
@@ -144,11 +217,14 @@ source.onopen = () => setStatus("live", "live");
 source.onerror = () => setStatus("reconnecting", "down");
 source.addEventListener("snapshot", (e) => {
   const s = JSON.parse(e.data);
-  showMission(s);
+  learnLiftoffs(s.liftoffs);
   $("lines").replaceChildren();
+  lastLineMission = null;
   s.lines.forEach(addLine);
   $("events").replaceChildren();
+  topEventMission = null;
   s.events.forEach(addEvent);
+  showMission(s);
   showFigures(s);
   showAlerts(s);
 });

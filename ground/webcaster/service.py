@@ -2,7 +2,8 @@
 
 One MQTT connection (fixed client id, persistent session: commentary and events published while
 the webcaster restarts are waiting for it), the transcript store in ``state_dir``, the live view
-and its streams, the interviewer, the bus loop, and the threaded HTTP server.
+and its streams, the webcaster's one voice on the bus shared by the interviewer and the
+commentary, the bus loop, and the threaded HTTP server.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from ground.service_skeleton import Skeleton, serve
 from ground.webcaster.app import create_app
 from ground.webcaster.consumer import Consumer, subscribe
 from ground.webcaster.interview import Interviewer
+from ground.webcaster.narrator import Narrator
 from ground.webcaster.store import TranscriptStore
 from ground.webcaster.stream import Hub
 from ground.webcaster.view import LiveView
+from ground.webcaster.voice import Voice
 from marsy.protocol import Service
 from marsy.settings import GroundSettings
 
@@ -40,6 +43,7 @@ class Webcaster:
         self.bus = self.skeleton.mqtt(settings, self.clock, presence=NAME)
         subscribe(self.bus)
         self.hub = Hub(LiveView())
+        self.voice = Voice(self.bus, self.clock, NAME, confirm_within=resend_every)
         self.interviewer = Interviewer(
             self.bus,
             self.store,
@@ -47,9 +51,11 @@ class Webcaster:
             source=NAME,
             answer_timeout=answer_timeout,
             resend_every=resend_every,
+            voice=self.voice,
         )
         self.skeleton.add("interviews", self.interviewer.resume, self.interviewer.close)
-        self.consumer = Consumer(self.bus, self.hub, self.interviewer)
+        self.narrator = Narrator(self.voice, self.store)
+        self.consumer = Consumer(self.bus, self.hub, self.interviewer, self.narrator)
         self.skeleton.loop("bus", self.consumer.run)
         app = create_app(settings, self.hub, self.store, self.health)
         self.http = self.skeleton.http(app, settings)
@@ -69,6 +75,7 @@ class Webcaster:
             "malformed": self.consumer.stats.malformed,
             "failed": self.consumer.stats.failed,
             "interviews": vars(self.interviewer.stats),
+            "commentary_lines": self.narrator.said,
         }
 
     def start(self) -> None:

@@ -1,11 +1,13 @@
-"""The webcaster's own store (SQLite under ``state_dir``): interview transcripts, by mission.
+"""The webcaster's own store (SQLite under ``state_dir``): interview transcripts, by mission,
+and what the commentary has believed and said.
 
 An interview row is written before the triggering event is acknowledged on the bus, and it is
 the only thing that decides whether a mission is interviewed: a redelivered event, a second
 trigger (the capsule landing after the payload went) or a restart never starts a second one,
 and an interview cut short by a crash is resumed where it stopped. The vehicle events believed
 so far (the steps a trigger must follow) are kept too, so a restart between the stage
-separation and the payload's release still believes the release.
+separation and the payload's release still believes the release. The commentary's lines said
+so far are kept by key, so a restart never tells the booster's landing twice.
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ CREATE TABLE IF NOT EXISTS step (
     mission_id TEXT NOT NULL,
     event TEXT NOT NULL,
     PRIMARY KEY (mission_id, event)
+);
+CREATE TABLE IF NOT EXISTS told (
+    mission_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (mission_id, key)
 );
 """
 
@@ -189,6 +196,19 @@ class TranscriptStore:
                 "SELECT event FROM step WHERE mission_id = ?", (mission_id,)
             ).fetchall()
         return frozenset(EventType(row[0]) for row in rows)
+
+    def note_told(self, mission_id: str, key: str) -> None:
+        """Remember that the commentary line ``key`` of ``mission_id`` was said."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO told VALUES (?, ?)", (mission_id, key))
+
+    def told(self, mission_id: str) -> frozenset[str]:
+        """The keys of the commentary lines said for ``mission_id``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key FROM told WHERE mission_id = ?", (mission_id,)
+            ).fetchall()
+        return frozenset(str(row[0]) for row in rows)
 
     def unfinished(self) -> list[Transcript]:
         """Interviews a previous run began and did not finish, oldest first."""

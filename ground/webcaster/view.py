@@ -10,15 +10,26 @@ Alerts carry their kind. A ground alert (the ground's own view is stale or cut) 
 raised and cleared; that line is the page's own, not published, since the fault may be the
 broker itself. A loss of signal is a hold, not an emergency. A vehicle that has retired (landed,
 lost or destroyed, by its own word) raises nothing more: its open alerts close with it.
+
+The header (:mod:`ground.webcaster.header`) follows the crew: after an abort it says so, and the
+figures are the capsule's own, from the suit (its altitude, vertical speed and g-load), instead
+of the rocket's last ones, each labelled with the vehicle it is about. Measurements of another
+mission than the current one (a vehicle of the previous flight still talking) are not shown.
+
+Commentary and events are kept across missions, each entry with its mission id, so the page can
+set each mission apart; times go out as the sources' timestamps, with each mission's lift-off
+time (the rocket's own ``liftoff``), from which the page reads them as T-/T+.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ground.webcaster.header import Header
 from marsy.protocol import (
     RETIRED_PHASES,
     RETIRING_EVENTS,
@@ -27,23 +38,44 @@ from marsy.protocol import (
     AstronautVitals,
     Device,
     DeviceTelemetry,
-    FlightPhase,
+    EventType,
     Message,
     MissionEvent,
     MissionStatus,
     WebcastLine,
     may_report,
 )
+from marsy.protocol.commanding import STANDBY
 from marsy.protocol.parameters import Parameter, parameter
 
-KEY_FIGURES: tuple[Parameter, ...] = (
-    parameter(Device.ROCKET, "altitude"),
-    parameter(Device.ROCKET, "velocity"),
-    parameter(Device.SUIT, "heart_rate"),
-    parameter(Device.SUIT, "g_load"),
+
+@dataclass(frozen=True)
+class Figure:
+    """A live figure: a parameter of the dictionary (name, unit, meaning) and what the page
+    calls it."""
+
+    parameter: Parameter
+    label: str
+
+
+_HEART_RATE = Figure(parameter(Device.SUIT, "heart_rate"), "crew heart rate")
+KEY_FIGURES: tuple[Figure, ...] = (
+    Figure(parameter(Device.ROCKET, "altitude"), "rocket altitude"),
+    Figure(parameter(Device.ROCKET, "velocity"), "rocket speed"),
+    _HEART_RATE,
+    Figure(parameter(Device.SUIT, "g_load"), "crew g-load"),
 )
-"""The live figures on the page, straight from the parameter dictionary (name, unit, meaning)."""
-_FIGURE_DEVICES = frozenset(p.device for p in KEY_FIGURES)
+"""The live figures while the crew rides the rocket."""
+CAPSULE_FIGURES: tuple[Figure, ...] = (
+    Figure(parameter(Device.SUIT, "altitude"), "capsule altitude"),
+    Figure(parameter(Device.SUIT, "vertical_speed"), "capsule vertical speed"),
+    _HEART_RATE,
+    Figure(parameter(Device.SUIT, "g_load"), "capsule g-load"),
+)
+"""The live figures after an abort: the capsule's own, as the suit riding it measures them."""
+_FOLLOWED = {f.parameter.key: f.parameter for f in (*KEY_FIGURES, *CAPSULE_FIGURES)}
+_FIGURE_DEVICES = frozenset(p.device for p in _FOLLOWED.values())
+LIFTOFFS_KEPT = 20
 
 HOST = "webcast"
 """Speaker name of the webcast's own lines."""
@@ -112,6 +144,7 @@ def _event(message: MissionEvent) -> dict[str, Any]:
         "event": message.event,
         "source": message.source,
         "detail": message.detail,
+        "mission_id": message.mission_id,
         "ts": message.ts,
     }
 
@@ -121,13 +154,14 @@ class LiveView:
 
     def __init__(self, history: int = 200) -> None:
         self.mission_id: str | None = None
-        self.state: str | None = None
-        self.phase: FlightPhase | None = None
+        self.header = Header()
+        self.liftoffs: dict[str, float] = {}
+        """Each recent mission's lift-off time, by the rocket's own word."""
         self.astronaut: str | None = None
         """The crew member's name, as the suit reports it with every vitals sample."""
         self.lines: deque[dict[str, Any]] = deque(maxlen=history)
         self.events: deque[dict[str, Any]] = deque(maxlen=50)
-        self.figures: dict[str, float | None] = {p.key: None for p in KEY_FIGURES}
+        self.values: dict[str, float | None] = dict.fromkeys(_FOLLOWED)
         self.alerts: dict[tuple[str, str, str], dict[str, Any]] = {}
         """Open alerts by the calculator's key (device, rule, parameter)."""
         self.retired: set[Device] = set()
@@ -135,21 +169,34 @@ class LiveView:
 
     # --- reading ------------------------------------------------------------------------------
 
+    @property
+    def state(self) -> str | None:
+        """The state the header shows."""
+        shown: str | None = self.header.shown()["state"]
+        return shown
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        """The figures shown now: the capsule's once the crew has left the rocket."""
+        return CAPSULE_FIGURES if self.header.aborted else KEY_FIGURES
+
     def mission(self) -> dict[str, Any]:
-        return {"mission_id": self.mission_id, "state": self.state, "phase": self.phase}
+        liftoff = self.liftoffs.get(self.mission_id) if self.mission_id else None
+        return {"mission_id": self.mission_id, **self.header.shown(), "liftoff": liftoff}
 
     def figures_data(self) -> dict[str, Any]:
         return {
             "figures": [
                 {
-                    "key": p.key,
-                    "name": p.name,
-                    "device": p.device,
-                    "unit": p.shown_unit,
-                    "description": p.description,
-                    "value": self.figures[p.key],
+                    "key": f.parameter.key,
+                    "name": f.parameter.name,
+                    "label": f.label,
+                    "device": f.parameter.device,
+                    "unit": f.parameter.shown_unit,
+                    "description": f.parameter.description,
+                    "value": self.values[f.parameter.key],
                 }
-                for p in KEY_FIGURES
+                for f in self.figures
             ]
         }
 
@@ -171,6 +218,7 @@ class LiveView:
         """Everything a page needs to draw itself from nothing."""
         return {
             **self.mission(),
+            "liftoffs": dict(self.liftoffs),
             "astronaut": self.astronaut,
             "lines": list(self.lines),
             "events": list(self.events),
@@ -196,12 +244,7 @@ class LiveView:
         if isinstance(message, MissionStatus):
             return self._status(message)
         if isinstance(message, MissionEvent):
-            event = _event(message)
-            self.events.append(event)
-            updates = [Update(StreamEvent.EVENT, event)]
-            if message.event in RETIRING_EVENTS and may_report(message.source, message.event):
-                updates += self._retire(Device(message.source))
-            return updates
+            return self._event(message)
         if isinstance(message, Alert):
             return self._alert(message)
         if isinstance(message, DeviceTelemetry | AstronautVitals):
@@ -210,20 +253,58 @@ class LiveView:
 
     def _status(self, message: MissionStatus) -> list[Update]:
         if message.mission_id != self.mission_id:
-            # A new mission: its figures, alerts and timeline start afresh; the commentary
-            # carries on (each line says its mission), as a broadcast would.
+            # A new mission: its header, figures and alerts start afresh; commentary and
+            # events carry on (each entry says its mission), as a broadcast would.
             self.mission_id = message.mission_id
-            self.state, self.phase = message.state, message.phase
-            self.events.clear()
+            self.header = Header()
+            self.header.on_status(message)
             self.alerts.clear()
             self.retired.clear()
-            self.figures = dict.fromkeys(self.figures)
+            self.values = dict.fromkeys(self.values)
             self._figures_dirty = False
             return [Update(StreamEvent.SNAPSHOT, self.snapshot())]
-        if (message.state, message.phase) == (self.state, self.phase):
-            return []
-        self.state, self.phase = message.state, message.phase
-        return [Update(StreamEvent.MISSION, self.mission())]
+        return self._moved(lambda: self.header.on_status(message))
+
+    def _moved(self, change: Callable[[], None]) -> list[Update]:
+        """Apply ``change`` to the header; the updates if what the page shows moved."""
+        before, aborted = self.mission(), self.header.aborted
+        change()
+        updates = []
+        if self.header.aborted != aborted:  # other figures, at once
+            updates.append(Update(StreamEvent.FIGURES, self.figures_data()))
+        if self.mission() != before:
+            updates.insert(0, Update(StreamEvent.MISSION, self.mission()))
+        return updates
+
+    def _current(self, mission_id: str) -> bool:
+        """Whether a message of ``mission_id`` is about the mission on the page."""
+        return self.mission_id is None or mission_id == self.mission_id
+
+    def _event(self, message: MissionEvent) -> list[Update]:
+        event = _event(message)
+        self.events.append(event)
+        updates = [Update(StreamEvent.EVENT, event)]
+        owned = may_report(message.source, message.event)
+        liftoff = owned and message.event is EventType.LIFTOFF
+        if not self._current(message.mission_id):
+            if liftoff:
+                self._liftoff(message.mission_id, message.ts)
+            return updates
+        if message.event in RETIRING_EVENTS and owned:
+            updates += self._retire(Device(message.source))
+
+        def change() -> None:
+            if liftoff:
+                self._liftoff(message.mission_id, message.ts)
+            self.header.on_event(message)
+
+        return self._moved(change) + updates
+
+    def _liftoff(self, mission_id: str, ts: float) -> None:
+        """The rocket's own lift-off: the page's T-/T+ of that mission count from it."""
+        self.liftoffs.setdefault(mission_id, ts)
+        while len(self.liftoffs) > LIFTOFFS_KEPT:
+            del self.liftoffs[next(iter(self.liftoffs))]
 
     def _alert(self, message: Alert) -> list[Update]:
         key = (str(message.device), str(message.rule), message.parameter or "")
@@ -273,18 +354,21 @@ class LiveView:
         return [Update(StreamEvent.ALERTS, self.alerts_data())] if closing else []
 
     def _measurements(self, message: DeviceTelemetry | AstronautVitals) -> list[Update]:
+        if not self._current(message.mission_id) and message.mission_id != STANDBY:
+            return []  # a vehicle of another flight
         if isinstance(message, AstronautVitals):
             self.astronaut = message.astronaut
         retiring = message.phase in RETIRED_PHASES and message.device is not Device.SUIT
-        retired = self._retire(message.device) if retiring else []
+        updates = self._retire(message.device) if retiring else []
         if message.device not in _FIGURE_DEVICES:
-            return retired
-        for p in KEY_FIGURES:
+            return updates
+        for p in _FOLLOWED.values():
             if p.device is message.device and p.name in message.values:
-                self.figures[p.key] = float(message.values[p.name])
+                self.values[p.key] = float(message.values[p.name])
                 self._figures_dirty = True
-        if message.device is Device.ROCKET and message.phase != self.phase:
+        if message.device is Device.ROCKET:
             # The rocket's own phase is fresher than Command's retained status.
-            self.phase = message.phase
-            return [*retired, Update(StreamEvent.MISSION, self.mission())]
-        return retired
+            updates += self._moved(lambda: self.header.on_rocket(message.phase))
+        elif message.device is Device.SUIT:
+            updates += self._moved(lambda: self.header.on_suit(message.phase))
+        return updates

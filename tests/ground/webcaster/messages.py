@@ -37,8 +37,9 @@ def status(
     mission: str = "m1",
     phase: FlightPhase = FlightPhase.PAD,
     state: MissionState = MissionState.FLYING,
+    detail: str = "",
 ) -> MissionStatus:
-    return MissionStatus(**envelope("command", mission), state=state, phase=phase)
+    return MissionStatus(**envelope("command", mission), state=state, phase=phase, detail=detail)
 
 
 def event(
@@ -55,13 +56,30 @@ def event(
     return MissionEvent(**fields, event=kind, device=device)
 
 
-def rocket(phase: FlightPhase = FlightPhase.ASCENT, **values: float) -> DeviceTelemetry:
-    return DeviceTelemetry(**envelope("rocket"), device=Device.ROCKET, phase=phase, values=values)
+def rocket(
+    phase: FlightPhase = FlightPhase.ASCENT, mission: str = "m1", **values: float
+) -> DeviceTelemetry:
+    return DeviceTelemetry(
+        **envelope("rocket", mission), device=Device.ROCKET, phase=phase, values=values
+    )
 
 
-def vitals(astronaut: str = "Thomas", **values: float) -> AstronautVitals:
+def booster(
+    phase: FlightPhase = FlightPhase.COAST, mission: str = "m1", **values: float
+) -> DeviceTelemetry:
+    return DeviceTelemetry(
+        **envelope("booster", mission), device=Device.BOOSTER, phase=phase, values=values
+    )
+
+
+def vitals(
+    astronaut: str = "Thomas",
+    phase: FlightPhase = FlightPhase.ASCENT,
+    mission: str = "m1",
+    **values: float,
+) -> AstronautVitals:
     return AstronautVitals(
-        **envelope("suit"), phase=FlightPhase.ASCENT, astronaut=astronaut, values=values
+        **envelope("suit", mission), phase=phase, astronaut=astronaut, values=values
     )
 
 

@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 
 from devservers import LocalMosquitto
+from ground.webcaster.commentary import BOOSTER_LINES
 from ground.webcaster.interview import QUESTIONS, command_id
 from ground.webcaster.view import HOST
 from marsy.mqtt import MqttBus
 from marsy.protocol import Channel, Device, EventType, FlightPhase
 from tests.ground.webcaster.conftest import EventStream, FakeSuit, MakeWebcaster, Vehicles
-from tests.ground.webcaster.messages import alert, event, line, rocket, status, vitals
+from tests.ground.webcaster.messages import alert, booster, event, line, rocket, status, vitals
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -81,10 +82,13 @@ def test_what_is_published_on_the_bus_appears_on_the_stream(
     assert stream.of("alerts")[-1]["alerts"][0]["parameter"] == "heart_rate"
     health = get(f"{webcaster.url}/health")
     assert health["malformed"] == 1 and health["pages"] == 1
+    told = stream.wait_line("Max-Q: the rocket is through the hardest push of the air.")
+    assert (told["speaker"], told["source"]) == (HOST, "webcaster"), "the rocket's own Max-Q"
     live = get(f"{webcaster.url}/live")
-    assert [entry["text"] for entry in live["lines"]] == [
-        "T minus 10, all systems go",
+    assert sorted(entry["text"] for entry in live["lines"]) == [
         "Max-Q, throttling down",
+        "Max-Q: the rocket is through the hardest push of the air.",
+        "T minus 10, all systems go",
     ]
     stream.close()
 
@@ -225,3 +229,51 @@ def test_the_interview_follows_only_a_release_the_flight_allows(
     transcript = webcaster.store.transcript("m3")
     assert transcript is not None and transcript.trigger is EventType.PAYLOAD_DETACHED
     assert [c.text for c in suit.commands] == list(ASKED)
+
+
+def test_the_commentary_tells_the_booster_home_once_even_across_a_restart(
+    broker: LocalMosquitto,
+    make_webcaster: MakeWebcaster,
+    bus_factory: Callable[..., MqttBus],
+    vehicles: Vehicles,
+) -> None:
+    webcaster = make_webcaster(broker)
+    stream = EventStream(webcaster.http.port).start()
+    wait_for(lambda: stream.of("snapshot"), 5, "the snapshot")
+    command = bus_factory(broker, "command")
+    command.start()
+    on_board = vehicles.buses[Device.BOOSTER]
+
+    def fly(phase: FlightPhase) -> None:
+        on_board.publish_message(booster(phase, altitude=40_000.0)).wait()
+
+    fly(FlightPhase.COAST)  # still on the stack: the rocket's coast after MECO
+    vehicles.say(Device.ROCKET, EventType.STAGE_SEPARATION)
+    stream.wait_line("The booster is away: the upper stage flies on alone.")
+    fly(FlightPhase.COAST)
+    coasting = stream.wait_line(BOOSTER_LINES[FlightPhase.COAST])
+    assert (coasting["speaker"], coasting["source"]) == (HOST, "webcaster")
+    assert webcaster.narrator.said == 2
+    webcaster.stop()
+
+    again = make_webcaster(broker)
+    stream = EventStream(again.http.port).start()
+    wait_for(lambda: stream.of("snapshot"), 5, "the snapshot")
+    for phase in (FlightPhase.COAST, FlightPhase.REENTRY, FlightPhase.LANDING_BURN):
+        fly(phase)
+    stream.wait_line("Landing burn: the booster lights up for touchdown.")
+    fly(FlightPhase.LANDED)
+    vehicles.say(Device.BOOSTER, EventType.BOOSTER_LANDED)
+    command.publish_message(line("That is all from the booster.")).wait()
+    stream.wait_line("That is all from the booster.")  # handled after everything before it
+    assert again.narrator.said == 3, "re-entry, landing burn, down: nothing said twice"
+    hosted = [x["text"] for x in stream.of("line") if x["speaker"] == HOST]
+    assert "The booster has landed!" not in hosted
+    assert again.store.told("m1") == {
+        "event:stage_separation",
+        "booster:coast",
+        "booster:reentry",
+        "booster:landing_burn",
+        "event:booster_landed",
+    }
+    stream.close()

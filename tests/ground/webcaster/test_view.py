@@ -33,10 +33,26 @@ def test_commentary_lines_are_kept_and_sent() -> None:
 
 def test_figures_come_from_the_dictionary_and_are_taken_when_changed() -> None:
     view = LiveView()
-    assert [f["key"] for f in view.snapshot()["figures"]] == [p.key for p in KEY_FIGURES]
+    shown = view.snapshot()["figures"]
+    assert [f["key"] for f in shown] == [f.parameter.key for f in KEY_FIGURES]
+    assert [f["label"] for f in shown] == [
+        "rocket altitude",
+        "rocket speed",
+        "crew heart rate",
+        "crew g-load",
+    ]
     assert view.take_figures() is None
     assert view.apply(rocket(FlightPhase.PAD, altitude=12.0, velocity=0.0, throttle=0.0)) == [
-        Update(StreamEvent.MISSION, {"mission_id": None, "state": None, "phase": "pad"})
+        Update(
+            StreamEvent.MISSION,
+            {
+                "mission_id": None,
+                "state": None,
+                "phase": "pad",
+                "crew": "rocket",
+                "liftoff": None,
+            },
+        )
     ]
     assert view.apply(vitals(heart_rate=131.0, g_load=3.2, spo2=98.0)) == []
     update = view.take_figures()
@@ -64,9 +80,11 @@ def test_the_rockets_phase_moves_the_page_and_a_new_mission_starts_afresh() -> N
     view.apply(line("Max-Q"))
     [fresh] = view.apply(status("m2", FlightPhase.PAD))
     assert fresh.event is StreamEvent.SNAPSHOT
-    assert fresh.data["alerts"] == [] and fresh.data["events"] == []
+    assert fresh.data["alerts"] == []
     assert all(f["value"] is None for f in fresh.data["figures"])
-    assert [entry["text"] for entry in fresh.data["lines"]] == ["Max-Q"]
+    # commentary and events carry on, each entry with its mission, for the page's separators
+    assert [(e["event"], e["mission_id"]) for e in fresh.data["events"]] == [("max_q", "m1")]
+    assert [(x["text"], x["mission_id"]) for x in fresh.data["lines"]] == [("Max-Q", "m1")]
 
 
 def test_alerts_are_the_active_ones() -> None:
@@ -184,3 +202,50 @@ def test_a_page_that_falls_behind_is_cut_off_not_buffered_forever() -> None:
     assert hub.pages == 1
     drained = list(iter(lambda: slow.next(0), None))
     assert [u.event for u in drained] == [StreamEvent.SNAPSHOT, StreamEvent.LINE, StreamEvent.LINE]
+
+
+def test_after_an_abort_the_page_shows_the_capsule_not_the_frozen_rocket() -> None:
+    view = LiveView()
+    view.apply(status("m1", FlightPhase.ASCENT))
+    view.apply(rocket(FlightPhase.ASCENT, altitude=6_200.0, velocity=310.0))
+    view.apply(vitals(phase=FlightPhase.ASCENT, altitude=6_200.0, vertical_speed=250.0, g_load=2.1))
+    mission, figures, _ = view.apply(event(EventType.ABORT))
+    assert mission.event is StreamEvent.MISSION
+    assert (mission.data["state"], mission.data["phase"], mission.data["crew"]) == (
+        "abort",
+        "abort",
+        "capsule",
+    )
+    assert figures.event is StreamEvent.FIGURES
+    assert [(f["label"], f["value"]) for f in figures.data["figures"]] == [
+        ("capsule altitude", 6_200.0),
+        ("capsule vertical speed", 250.0),
+        ("crew heart rate", None),
+        ("capsule g-load", 2.1),
+    ]
+    view.apply(rocket(FlightPhase.DESTROYED, altitude=5_000.0, velocity=0.0))
+    falling = vitals(phase=FlightPhase.PARACHUTES, altitude=2_400.0, vertical_speed=-80.0)
+    [moved] = view.apply(falling)
+    assert moved.data["phase"] == "parachutes"
+    update = view.take_figures()
+    assert update is not None
+    assert figure_values(update) == {
+        "suit.altitude": 2_400.0,
+        "suit.vertical_speed": -80.0,
+        "suit.heart_rate": None,
+        "suit.g_load": 2.1,
+    }
+
+
+def test_the_lift_off_is_the_rockets_and_other_flights_vehicles_are_not_shown() -> None:
+    view = LiveView()
+    view.apply(status("m2", FlightPhase.PAD))
+    assert view.apply(event(EventType.LIFTOFF, "m2", ts=1000.0, source="command", device=None))
+    assert view.mission()["liftoff"] is None, "Command's word is not the rocket's"
+    [moved, _] = view.apply(event(EventType.LIFTOFF, "m2", ts=1001.5))
+    assert moved.data["liftoff"] == 1001.5
+    assert view.snapshot()["liftoffs"] == {"m2": 1001.5}
+    # the previous flight's capsule still talking: not this mission's figures or phase
+    assert view.apply(vitals(phase=FlightPhase.LANDED, mission="m1", altitude=0.0)) == []
+    assert view.apply(event(EventType.EJECTION, "m1", source="suit", device=Device.SUIT))
+    assert view.state == "flying"
