@@ -188,3 +188,18 @@ def test_the_state_shown_from_commands_status() -> None:
     assert shown_state("flying", "HOLD x", aborted=True) == "abort"
     assert shown_state("held", "", aborted=False) == "held", "any state the status carries"
     assert shown_state("complete", "", aborted=True) == "complete"
+
+
+def test_the_capsule_only_goes_down() -> None:
+    header = Header()
+    header.on_status(status("m1", FlightPhase.ASCENT))
+    header.on_event(said(EventType.EJECTION))
+    assert header.shown()["phase"] == FlightPhase.ABORT
+    header.on_event(said(EventType.DROGUE_DEPLOYED))
+    assert header.shown()["phase"] == FlightPhase.PARACHUTES
+    header.on_suit(FlightPhase.ABORT)  # a sample from before the drogues, late
+    assert header.shown()["phase"] == FlightPhase.PARACHUTES
+    header.on_status(status("m1", FlightPhase.LANDED))  # Command, on the suit's landing
+    assert header.shown()["phase"] == FlightPhase.LANDED
+    header.on_suit(FlightPhase.PARACHUTES)
+    assert header.shown()["phase"] == FlightPhase.LANDED

@@ -6,7 +6,9 @@ downloads one. As root, Chromium's sandbox must be off.
 
 from __future__ import annotations
 
+import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,8 +17,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from devservers import LocalMosquitto
 from marsy.mqtt import MqttBus
-from marsy.protocol import AlertRule, Device, FlightPhase
-from tests.ground.webcaster.conftest import MakeWebcaster
+from marsy.protocol import AlertRule, Device, EventType, FlightPhase, MissionState
+from tests.ground.webcaster.conftest import MakeWebcaster, Vehicles
 from tests.ground.webcaster.messages import (
     ground_alert,
     line,
@@ -29,6 +31,10 @@ from tests.ground.webcaster.messages import (
 pytestmark = pytest.mark.integration
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+def words(phase: FlightPhase) -> str:
+    return str(phase).replace("_", " ")
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +134,98 @@ def test_a_ground_alert_wears_a_ground_badge_apart_from_the_vehicles(
     expect(page.locator("#lines .text").last).to_have_text(
         "Ground systems: broker back to normal; the vehicle was not affected."
     )
+
+
+def test_an_abort_is_told_as_it_happens_and_each_mission_set_apart(
+    broker: LocalMosquitto,
+    make_webcaster: MakeWebcaster,
+    bus_factory: Callable[..., MqttBus],
+    vehicles: Vehicles,
+    page: Page,
+) -> None:
+    """The explosion scenario's abort, as the rocket, the suit and Command say it: the header
+    says abort and follows the capsule down, whose own altitude replaces the rocket's frozen
+    one; the commentary tells the ejection and both chutes; times read T+ from the lift-off; the
+    next mission starts under a separator, its early lines relabelled T- at its lift-off."""
+    webcaster = make_webcaster(broker)
+    command = bus_factory(broker, "command")
+    command.start()
+    rocket_bus, suit_bus = vehicles.buses[Device.ROCKET], vehicles.buses[Device.SUIT]
+    now = time.time()
+    command.publish_message(status("m1", FlightPhase.ASCENT)).wait()
+    vehicles.say(Device.ROCKET, EventType.LIFTOFF, "m1", ts=now - 30.0)
+    rocket_bus.publish_message(rocket(FlightPhase.ASCENT, altitude=6_200.0, velocity=310.0)).wait()
+    suit_bus.publish_message(vitals(altitude=6_200.0, vertical_speed=250.0, g_load=2.1)).wait()
+
+    page.goto(f"{webcaster.url}/")
+    expect(page.locator("#status")).to_have_text("live")
+    expect(page.locator("#state")).to_have_text("flying")
+    labels = page.locator("#figures .label")
+    expect(labels).to_have_text(
+        ["rocket altitude", "rocket speed", "crew heart rate", "crew g-load"]
+    )
+    expect(page.locator('[data-key="rocket.altitude"] .value')).to_have_text("6200 m")
+
+    vehicles.say(Device.ROCKET, EventType.ABORT, "m1")
+    command.publish_message(line("Abort! The rocket called it.")).wait()
+    expect(page.locator("#state")).to_have_text("abort")
+    expect(page.locator("#state")).to_have_css("color", "rgb(255, 93, 93)")
+    expect(page.locator("#phase")).to_have_text("abort")
+    expect(page.locator("#crew")).to_have_text("capsule")
+    expect(labels).to_have_text(
+        ["capsule altitude", "capsule vertical speed", "crew heart rate", "capsule g-load"]
+    )
+
+    vehicles.say(Device.SUIT, EventType.EJECTION, "m1")
+    rocket_bus.publish_message(rocket(FlightPhase.DESTROYED, altitude=6_100.0)).wait()
+    descent = [
+        (FlightPhase.ABORT, 6_900.0, 120.0, EventType.DROGUE_DEPLOYED),
+        (FlightPhase.PARACHUTES, 3_000.0, -90.0, EventType.MAIN_DEPLOYED),
+        (FlightPhase.PARACHUTES, 800.0, -7.0, None),
+    ]
+    altitude = page.locator('[data-key="suit.altitude"] .value')
+    for phase, height, climb, then in descent:
+        sample = vitals(phase=phase, altitude=height, vertical_speed=climb, g_load=1.4)
+        suit_bus.publish_message(sample).wait()
+        expect(page.locator("#phase")).to_have_text(words(phase))
+        expect(altitude).to_have_text(f"{height:.0f} m")
+        if then is not None:
+            vehicles.say(Device.SUIT, then, "m1")
+    expect(page.locator('[data-key="suit.vertical_speed"] .value')).to_have_text("-7 m/s")
+    expect(page.locator('[data-key="rocket.altitude"]')).to_have_count(0)
+
+    told = page.locator("#lines .line.host .text")
+    expect(told).to_have_text(
+        [
+            re.compile(r"^The rocket calls the abort itself"),
+            re.compile(r"^Capsule ejected: the crew is pulled clear"),
+            "Drogue parachutes out: the capsule is slowing down.",
+            "Main parachutes deployed: a gentle ride down from here.",
+        ]
+    )
+    vehicles.say(Device.SUIT, EventType.CAPSULE_LANDED, "m1")
+    command.publish_message(status("m1", FlightPhase.LANDED, MissionState.ABORTED)).wait()
+    expect(page.locator("#state")).to_have_text("aborted")
+    expect(page.locator("#phase")).to_have_text("landed")
+    expect(told.last).to_have_text(re.compile(r"^Splashdown! The capsule is down"))
+    times = page.locator("#lines time, #events time")
+    assert times.count() >= 8
+    for label in times.all_text_contents():
+        assert re.fullmatch(r"T\+00:[0-5]\d", label), label
+    next_mission_is_set_apart(page, command, vehicles)
+
+
+def next_mission_is_set_apart(page: Page, command: MqttBus, vehicles: Vehicles) -> None:
+    """After mission m1: m2 under a separator in the commentary and the events; its line before
+    lift-off on the mission clock, then T- once the rocket says when it lifted off."""
+    command.publish_message(status("m2", FlightPhase.PAD, MissionState.POLLING)).wait()
+    command.publish_message(line("Mission m2 is starting.", mission="m2")).wait()
+    expect(page.locator("#state")).to_have_text("polling")
+    expect(page.locator("#lines .separator")).to_have_text(["— mission m1 —", "— mission m2 —"])
+    expect(page.locator("#events .separator")).to_have_text(["— mission m2 —", "— mission m1 —"])
+    starting = page.locator("#lines .line").last
+    expect(starting.locator(".text")).to_have_text("Mission m2 is starting.")
+    expect(starting.locator("time")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))  # mission clock
+    vehicles.say(Device.ROCKET, EventType.LIFTOFF, "m2", ts=time.time() + 5.0)
+    expect(starting.locator("time")).to_have_text(re.compile(r"^T\u221200:0[4-5]$"))
+    expect(page.locator("#figures .label").first).to_have_text("rocket altitude")
