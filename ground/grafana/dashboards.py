@@ -44,21 +44,22 @@ _FLIGHT_DEVICES = (Device.ROCKET, Device.BOOSTER, Device.SUIT)
 
 
 def mission_variable() -> Json:
-    """``$mission``: the missions the rocket has data of, newest first.
+    """``$mission``: every real mission, newest first; a dashboard opens on the newest.
 
-    Mission ids start with the launch date and time, so alphabetical descending is newest
-    first. The rocket reports from the pad on, so a mission is listed before anything flies.
+    Grafana keeps the order of the query's answer when the variable's ``sort`` is 0 (disabled)
+    and, with no ``current`` value saved, selects the first option: the newest mission, by
+    InfluxDB's clock, never the agents' ``standby`` nor a replay (:func:`queries.missions`).
     """
-    query = queries.missions(Device.ROCKET)
+    query = queries.missions()
     return {
         "name": queries.MISSION_VARIABLE,
         "label": "Mission",
         "type": "query",
-        "datasource": device_datasource(Device.ROCKET),
+        "datasource": datasource(InfluxSettings().flight_db),
         "query": query,
         "definition": query,
         "refresh": 2,
-        "sort": 2,
+        "sort": 0,
         "multi": False,
         "includeAll": False,
         "hide": 0,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from marsy.protocol import Device, Parameter, ValueType
+from marsy.protocol import Device, EventType, Parameter, ValueType
+from marsy.protocol.commanding import STANDBY
 from marsy.store.schema import (
     ALERTS,
     DETAIL_FIELD,
@@ -21,6 +22,7 @@ from marsy.store.schema import (
     HEALTH,
     MISSION_TAG,
     PHASE_FIELD,
+    REPLAY_SUFFIX,
     SEQ_FIELD,
     measurement_for,
 )
@@ -74,9 +76,23 @@ def events() -> str:
     )
 
 
-def missions(device: Device) -> str:
-    """The missions the device has data of, for the mission variable."""
-    return f'SHOW TAG VALUES FROM "{measurement_for(device)}" WITH KEY = "{MISSION_TAG}"'
+def missions() -> str:
+    """Every real mission, newest first, for the mission variable: one row per mission, its
+    start (Command's ``mission_started`` event), the id in the column after ``time``.
+
+    Grafana lists a SELECT's first column after ``time``, in the order InfluxDB answers, so the
+    order is InfluxDB's (``ORDER BY time DESC``), not the ids' alphabet: a warped simulation's
+    missions, a re-used id scheme and the ``standby`` samples taken before any mission all sort
+    wrong by name. The agents' ``standby`` and ``marsy replay``'s copies are no missions.
+    """
+    if not REPLAY_SUFFIX.strip("-").isalnum():
+        raise ValueError(f"replay suffix {REPLAY_SUFFIX!r} needs escaping in a regex")
+    return (
+        f'SELECT "{MISSION_TAG}", "{DETAIL_FIELD}" FROM "{EVENTS}" '
+        f"WHERE \"{EVENT_TAG}\" = '{EventType.MISSION_STARTED}' "
+        f'AND "{MISSION_TAG}" != \'{STANDBY}\' AND "{MISSION_TAG}" !~ /{REPLAY_SUFFIX}$/ '
+        "ORDER BY time DESC"
+    )
 
 
 def alert_log(fields: Sequence[str], tags: Sequence[str], limit: int = 500) -> str:

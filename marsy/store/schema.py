@@ -39,6 +39,14 @@ DEVICE_TAG = "device"
 SEQ_FIELD = "seq"
 PHASE_FIELD = "phase"
 TAGS = (MISSION_TAG, SOURCE_TAG)
+REPLAY_SUFFIX = "-replay"
+"""``marsy replay`` stores a mission fed back through the bus under the live id with this suffix,
+beside the live one: a replay is never a mission of its own (Grafana's mission list skips it)."""
+
+
+def replay_id(mission_id: str) -> str:
+    """The mission id a replay of ``mission_id`` is stored under."""
+    return f"{mission_id}{REPLAY_SUFFIX}"
 
 
 def measurement_for(device: Device) -> str:

@@ -94,8 +94,8 @@ def test_a_panel_refuses_what_the_dictionary_does_not_have() -> None:
 
 def test_every_query_shows_one_mission_in_the_displayed_range() -> None:
     for query in all_queries():
-        if query.text.startswith("SHOW TAG VALUES"):
-            continue
+        if query.where == "$mission":
+            continue  # the list of missions itself
         assert "\"mission\" = '$mission'" in query.text, query.id
         assert "$timeFilter" in query.text, query.id
 
