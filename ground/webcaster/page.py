@@ -116,7 +116,7 @@ function missionTime(ts, mission) {
     return new Date(ts * 1000).toISOString().substring(11, 19);  // the mission clock
   }
   const t = ts - liftoff;
-  return (t < 0 ? "T\u2212" : "T+") + since(t);
+  return (t < 0 ? "T-" : "T+") + since(t);
 }
 function stamp(ts, mission) {
   const node = el("time", null, missionTime(ts, mission));

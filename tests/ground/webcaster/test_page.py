@@ -207,7 +207,8 @@ def test_an_abort_is_told_as_it_happens_and_each_mission_set_apart(
     command.publish_message(status("m1", FlightPhase.LANDED, MissionState.ABORTED)).wait()
     expect(page.locator("#state")).to_have_text("aborted")
     expect(page.locator("#phase")).to_have_text("landed")
-    expect(told.last).to_have_text(re.compile(r"^Splashdown! The capsule is down"))
+    splashdown = told.filter(has_text=re.compile(r"^Splashdown! The capsule is down"))
+    expect(splashdown).to_have_count(1)
     times = page.locator("#lines time, #events time")
     assert times.count() >= 8
     for label in times.all_text_contents():
@@ -227,5 +228,5 @@ def next_mission_is_set_apart(page: Page, command: MqttBus, vehicles: Vehicles) 
     expect(starting.locator(".text")).to_have_text("Mission m2 is starting.")
     expect(starting.locator("time")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))  # mission clock
     vehicles.say(Device.ROCKET, EventType.LIFTOFF, "m2", ts=time.time() + 5.0)
-    expect(starting.locator("time")).to_have_text(re.compile(r"^T\u221200:0[4-5]$"))
+    expect(starting.locator("time")).to_have_text(re.compile(r"^T-00:0[4-5]$"))
     expect(page.locator("#figures .label").first).to_have_text("rocket altitude")
