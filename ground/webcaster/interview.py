@@ -62,6 +62,8 @@ QUESTIONS: Mapping[EventType, tuple[str, ...]] = {
         "What would you tell everyone watching?",
     ),
 }
+OPENING = "We go live to"
+"""How the interview's first line starts: the webcaster's lines before it are commentary."""
 TRIGGERS = frozenset(QUESTIONS)
 """Events after which the astronaut is interviewed (the first of them, once per mission)."""
 FOLLOWED = TRIGGERS | prerequisites_of(TRIGGERS)
@@ -209,7 +211,7 @@ class Interviewer:
         done = {exchange.index for exchange in transcript.exchanges}
         answered = sum(1 for exchange in transcript.exchanges if exchange.answer is not None)
         if not done:
-            self._say(mission, HOST, f"We go live to {name} for a few questions.")
+            self._say(mission, HOST, f"{OPENING} {name} for a few questions.")
         for index, question in enumerate(transcript.questions):
             if index in done:
                 continue

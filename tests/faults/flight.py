@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ground.webcaster.interview import OPENING
 from marsy_sim.faults import parse_fault
 from marsy_sim.injector import FaultRecord
 from marsy_sim.mission import MissionResult, SimOptions, fly
@@ -146,7 +147,7 @@ def assert_flew_nominally(flight: Flight) -> None:
         f"liftoff, separation, orbit, detach ack, completion out of order: {order}\n{story}"
     )
     assert flight.result.interview, f"no interview\n{story}"
-    interviewed = flight.first("webcast", "", "webcaster")
+    interviewed = flight.first("webcast", OPENING, "webcaster")
     assert interviewed > order[2], f"the interview began before orbit\n{story}"
 
 
