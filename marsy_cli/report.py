@@ -26,8 +26,9 @@ def find_run(mission_id: str, runs: Path) -> Path:
 def build(
     mission_id: str, run: Path, out: Path | None, csv_only: bool, influx_url: str | None = None
 ) -> Path:
-    from ground.report.build import export_csv, write_report
+    from ground.report.build import write_report
     from ground.report.data import load
+    from ground.report.export import export
     from marsy.store import connect_store
     from marsy_sim.servers import StoreBusy, open_store
 
@@ -38,7 +39,7 @@ def build(
         raise click.ClickException(str(exc)) from None
     target = out or run / "report" / mission_id
     if csv_only:
-        export_csv(data, target)
+        export(data, target)
         return target
     return write_report(data, target)
 
@@ -81,7 +82,8 @@ def _stored_mission(command: Callable[..., None]) -> Callable[..., None]:
 def report(
     mission_id: str, run: Path | None, runs: Path, out: Path | None, influx_url: str | None
 ) -> None:
-    """Write MISSION_ID's post-flight report (index.html and plots)."""
+    """Write MISSION_ID's post-flight report (index.html, plots, the export, links to each
+    Grafana dashboard on the mission: MARSY_GRAFANA_URL, default http://localhost:3000)."""
     path = build(mission_id, run or find_run(mission_id, runs), out, False, influx_url)
     click.echo(f"report: {path}")
 
@@ -92,7 +94,9 @@ def report(
 def export(
     mission_id: str, run: Path | None, runs: Path, out: Path | None, influx_url: str | None
 ) -> None:
-    """Write MISSION_ID's telemetry as CSV, one file per device."""
+    """Write MISSION_ID's telemetry as CSV, one file per device, each value at the dictionary's
+    precision under a ``name_unit`` header, and mission.json (the mission, its events and
+    alerts) beside them."""
     path = build(mission_id, run or find_run(mission_id, runs), out, True, influx_url)
     click.echo(f"CSV in {path}")
 

@@ -14,10 +14,12 @@ from marsy.store import MissionReads
 
 @dataclass
 class Series:
-    """One device's stored telemetry: time (s after lift-off) and one column per field."""
+    """One device's stored telemetry: time (s after lift-off, and as stored: Unix ns) and one
+    column per field."""
 
     t: list[float] = field(default_factory=list)
     columns: dict[str, list[Any]] = field(default_factory=dict)
+    time_ns: list[int] = field(default_factory=list)
 
     def column(self, name: str) -> list[float | None]:
         return [None if v is None else float(v) for v in self.columns.get(name, [])]
@@ -31,6 +33,16 @@ class MissionData:
     devices: dict[Device, Series]
     timeline: list[Entry]
     alerts: list[dict[str, Any]]
+
+    def timestamps(self) -> list[float]:
+        """Every stored timestamp of the mission (Unix seconds, the mission's clock): samples,
+        timeline entries, alerts; the mission's start when nothing else was kept."""
+        times = [entry.ts for entry in self.timeline]
+        times += [row["time"] / 1e9 for row in self.alerts]
+        for series in self.devices.values():
+            if series.time_ns:
+                times += [series.time_ns[0] / 1e9, series.time_ns[-1] / 1e9]
+        return times or [self.mission.started]
 
 
 def load(mission_id: str, store_path: Path, reads: MissionReads) -> MissionData:
@@ -51,7 +63,9 @@ def load(mission_id: str, store_path: Path, reads: MissionReads) -> MissionData:
     for device in Device:
         series = Series()
         for row in reads.telemetry(device, mission_id):
-            series.t.append(row.pop("time") / 1e9 - liftoff)
+            time_ns = int(row.pop("time"))
+            series.time_ns.append(time_ns)
+            series.t.append(time_ns / 1e9 - liftoff)
             for name, value in row.items():
                 series.columns.setdefault(name, []).append(value)
         devices[device] = series

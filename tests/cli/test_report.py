@@ -7,6 +7,7 @@ mission log and one stored alert written the way the ground writes them.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -136,3 +137,25 @@ def test_report_after_the_run_starts_the_store_on_its_files(
 
     assert result.returncode == 0, result.stderr
     assert MESSAGE in (run / "report" / MISSION / "index.html").read_text()
+
+
+def test_export_writes_the_mission_beside_its_csv(
+    live_run: tuple[Path, LocalInfluxd], tmp_path: Path
+) -> None:
+    run, _ = live_run
+    out = tmp_path / "export"
+
+    result = subprocess.run(
+        [MARSY, "export", MISSION, "--run", str(run), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    record = json.loads((out / "mission.json").read_text())
+    assert record["mission"]["id"] == MISSION and record["mission"]["flew"] is True
+    assert [event["text"] for event in record["events"]] == ["liftoff"]
+    (alert,) = record["alerts"]
+    assert alert["message"] == MESSAGE and alert["t_after_liftoff_s"] == 12.0
