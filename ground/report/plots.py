@@ -1,4 +1,9 @@
-"""The report's plots (PNG, matplotlib without a display), with the mission's events marked."""
+"""The report's plots (PNG, matplotlib without a display), with the mission's events marked.
+
+Every plot has a dotted line at each event of :data:`MARKED`, labelled in rows that never
+overlap (:mod:`ground.report.labels`); some plots also mark on a curve what an event did to it:
+the crew's g-load kick at ejection, the capsule's altitude when each parachute opened.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextPath
 
 from ground.report.data import MissionData
+from ground.report.labels import Label, peak_after, place, value_at
 from ground.report.units import display_unit, figure
-from marsy.protocol import Device, Parameter, parameter
+from marsy.protocol import Device, EventType, Parameter, parameter
 
 MARKED = (
     "liftoff",
@@ -54,6 +62,18 @@ def _curve(device: Device, name: str, label: str, scale: float = 1.0) -> Curve:
 
 
 @dataclass(frozen=True)
+class Highlight:
+    """What ``event`` did to ``curve``: its value then, or with ``within`` seconds its peak in
+    that time after the event; written in the parameter's unit times ``scale``."""
+
+    event: EventType
+    curve: Curve
+    name: str
+    within: float = 0.0
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
 class Plot:
     """One PNG. Its y axis carries the curves' unit when they share one; otherwise each curve's
     label says its own."""
@@ -61,6 +81,7 @@ class Plot:
     file: str
     title: str
     curves: tuple[Curve, ...]
+    highlights: tuple[Highlight, ...] = ()
 
     @property
     def unit(self) -> str:
@@ -75,6 +96,13 @@ class Plot:
 
 KILO = 1e-3
 DYNAMIC_PRESSURE = parameter(_R, "dynamic_pressure")
+G_LOAD = _curve(_U, "g_load", "g-load", 10.0)
+CAPSULE_ALTITUDE = _curve(_U, "altitude", "altitude", KILO)
+EJECTION_KICK = 8.0
+"""Seconds after the ejection event in which the crew's g-load peak is its kick: the abort
+motor burns about 5 s (6 s on a Falcon 9), pushing harder as its propellant goes."""
+NEAR = 2.0
+"""Seconds from an event within which a sample still says where the curve was."""
 PLOTS: Sequence[Plot] = (
     Plot(
         "altitude.png",
@@ -116,7 +144,8 @@ PLOTS: Sequence[Plot] = (
     Plot(
         "crew.png",
         "Crew: heart rate and g-load",
-        (_curve(_U, "heart_rate", "heart rate"), _curve(_U, "g_load", "g-load", 10.0)),
+        (_curve(_U, "heart_rate", "heart rate"), G_LOAD),
+        (Highlight(EventType.EJECTION, G_LOAD, "ejection kick", within=EJECTION_KICK),),
     ),
     Plot(
         "booster.png",
@@ -129,9 +158,10 @@ PLOTS: Sequence[Plot] = (
     Plot(
         "crew_descent.png",
         "Crew: altitude and vertical speed (the capsule's after ejection)",
+        (CAPSULE_ALTITUDE, _curve(_U, "vertical_speed", "vertical speed", 1e-2)),
         (
-            _curve(_U, "altitude", "altitude", KILO),
-            _curve(_U, "vertical_speed", "vertical speed", 1e-2),
+            Highlight(EventType.DROGUE_DEPLOYED, CAPSULE_ALTITUDE, "drogue", scale=KILO),
+            Highlight(EventType.MAIN_DEPLOYED, CAPSULE_ALTITUDE, "main", scale=KILO),
         ),
     ),
     Plot(
@@ -147,13 +177,31 @@ PLOTS: Sequence[Plot] = (
 """Every plot's parameters come from the dictionary: a misspelt name fails at import."""
 
 
-def draw(data: MissionData, folder: Path) -> list[Path]:
-    """Write every plot that has data; returns the files written."""
-    first: dict[str, float] = {}  # an event is reported by the vehicle and echoed by services
+LABEL_SIZE = 7.0
+"""Points: the events' labels."""
+ROW = 9.0
+"""Points from one row of labels to the next."""
+_LABEL_FONT = FontProperties(family="sans-serif", size=LABEL_SIZE)
+
+
+def text_width(text: str) -> float:
+    """Width in points of ``text`` in the labels' font."""
+    return float(TextPath((0, 0), text, prop=_LABEL_FONT).get_extents().width)
+
+
+def first_events(data: MissionData) -> dict[str, float]:
+    """Each marked event's first time (s after lift-off): a vehicle reports an event and
+    services echo it."""
+    first: dict[str, float] = {}
     for entry in data.timeline:
         if entry.kind == "event" and entry.text in MARKED:
             first.setdefault(entry.text, entry.ts - data.liftoff)
-    events = [(t, label) for label, t in first.items()]
+    return first
+
+
+def draw(data: MissionData, folder: Path) -> list[Path]:
+    """Write every plot that has data; returns the files written."""
+    events = first_events(data)
     written = []
     for plot in PLOTS:
         fig, ax = plt.subplots(figsize=(9, 4.2), dpi=100)
@@ -179,29 +227,77 @@ def draw(data: MissionData, folder: Path) -> list[Path]:
             continue
         if any(curve.parameter == DYNAMIC_PRESSURE for curve in plot.curves):
             _mark_max_q(ax, data)
-        for t, label in events:
+        for highlight in plot.highlights:
+            _mark(ax, data, highlight, events.get(highlight.event))
+        for t in events.values():
             ax.axvline(t, color="grey", lw=0.6, ls=":")
-            ax.annotate(
-                label,
-                (t, 1.0),
-                xycoords=("data", "axes fraction"),
-                rotation=90,
-                fontsize=7,
-                va="top",
-                ha="right",
-                color="dimgrey",
-            )
         ax.set_title(f"{plot.title} — mission {data.mission.mission_id}")
         ax.set_xlabel("seconds after lift-off")
         ax.set_ylabel(plot.unit)
         ax.grid(alpha=0.3)
-        ax.legend(loc="best", fontsize=8)
         fig.tight_layout()
+        _label(ax, [(t, name) for name, t in events.items()])
+        ax.legend(loc="best", fontsize=8)
         path = folder / plot.file
         fig.savefig(path)
         plt.close(fig)
         written.append(path)
     return written
+
+
+def _label(ax: Axes, marks: list[tuple[float, str]]) -> list[Label]:
+    """Each event's name beside its line, in rows that never overlap, above the curves."""
+    box = ax.get_window_extent()
+    to_points = 72.0 / ax.figure.dpi
+    width, height = box.width * to_points, box.height * to_points
+    low, high = ax.get_xlim()
+    labels = place(marks, (low, high), width, text_width)
+    for label in labels:
+        ax.annotate(
+            label.text,
+            (label.x, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(-2.0 if label.leftward else 2.0, -3.0 - label.row * ROW),
+            textcoords="offset points",
+            fontsize=LABEL_SIZE,
+            va="top",
+            ha="right" if label.leftward else "left",
+            color="dimgrey",
+        )
+    if labels:
+        rows = max(label.row for label in labels) + 1
+        taken = min(0.6, (4.0 + rows * ROW) / height)
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, top + (top - bottom) * taken / (1.0 - taken))
+    ax.set_xlim(low, high)
+    return labels
+
+
+def _mark(ax: Axes, data: MissionData, highlight: Highlight, at: float | None) -> None:
+    """The point of a curve an event made (the ejection's kick, a parachute's opening)."""
+    if at is None:
+        return
+    curve = highlight.curve
+    series = data.devices[curve.parameter.device]
+    values = series.column(curve.parameter.name)
+    point = (
+        peak_after(series.t, values, at, highlight.within)
+        if highlight.within
+        else value_at(series.t, values, at, NEAR)
+    )
+    if point is None:
+        return
+    t, value = point
+    ax.plot([t], [value * curve.scale], "o", color="crimson", ms=5)
+    shown = figure(value, curve.parameter.shown_unit, highlight.scale)
+    ax.annotate(
+        f"{highlight.name} {shown} at T+{t:.0f} s",
+        (t, value * curve.scale),
+        textcoords="offset points",
+        xytext=(8, -10),
+        fontsize=8,
+        color="crimson",
+    )
 
 
 def _mark_max_q(ax: Axes, data: MissionData) -> None:
