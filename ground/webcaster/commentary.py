@@ -11,7 +11,9 @@ tells nothing: Command already says the lift-off, the abort it decides and the h
 steering services their orders and acks, so none of those is said again here.
 
 The booster's landing is told once, by whichever comes first, its ``booster_landed`` event or its
-telemetry phase ``landed`` (the same for its loss): both share one key.
+telemetry phase ``landed`` (the same for its loss): both share one key. Once the mission has
+aborted (the rocket's own abort, or the capsule's ejection) the ascent's milestones are no
+longer news: a Max-Q the rocket reports after the crew has left it is not told.
 """
 
 from __future__ import annotations
@@ -52,7 +54,19 @@ EVENT_LINES: Mapping[EventType, str] = MappingProxyType(
         EventType.EXPLOSION: "The rocket has exploded",
     }
 )
-"""The line for each vehicle event worth telling; the vehicle's detail follows in brackets."""
+"""The line for each vehicle event worth telling; the vehicle's detail follows after a dash."""
+ASCENT_MILESTONES = frozenset(
+    {
+        EventType.MAX_Q,
+        EventType.MECO,
+        EventType.STAGE_SEPARATION,
+        EventType.SECO,
+        EventType.ORBIT,
+        EventType.PAYLOAD_DETACHED,
+    }
+)
+"""Told only while the mission has not aborted."""
+ABORTED_BY = frozenset({EventType.ABORT, EventType.EJECTION})
 
 BOOSTER_LINES: Mapping[FlightPhase, str] = MappingProxyType(
     {
@@ -94,10 +108,10 @@ def believed_event(message: MissionEvent, believed: Collection[EventType]) -> bo
 
 
 def _with_detail(text: str, detail: str) -> str:
-    detail = detail.strip()
+    detail = detail.strip().rstrip(".")
     if not detail:
         return text if text.endswith(("!", ".")) else f"{text}."
-    return f"{text.rstrip('.!')} ({detail})."
+    return f"{text.rstrip('.!')} \u2014 {detail}."
 
 
 def _event_text(message: MissionEvent, believed: Collection[EventType]) -> str:
@@ -120,6 +134,8 @@ def tell_event(
     """
     if message.event not in EVENT_LINES or not believed_event(message, believed):
         return None
+    if message.event in ASCENT_MILESTONES and ABORTED_BY & set(believed):
+        return None  # the crew has left the rocket: its ascent is no longer the story
     key = event_key(message.event)
     if key in told:
         return None

@@ -9,8 +9,8 @@ What it listens to, and at which QoS:
   so the broker need not queue a backlog of them for a restarting webcaster (the booster's
   phases are told as they come; a phase missed while away is not told late).
 
-Each message goes to the live view, then to the interview (an event may start it), then to the
-commentary (an event or a booster phase may be worth a line), and is acked after all three.
+Each message goes to the live view, then to the commentary (an event or a booster phase may be
+worth a line), then to the interview (an event may start it), and is acked after all three.
 
 Junk on the bus is counted and acknowledged, never fatal.
 """
@@ -94,7 +94,7 @@ class Consumer:
             logger.warning("malformed message on %s: %s", delivery.topic, exc)
             return
         self.hub.apply(message)
+        self.narrator.hear(message)  # the splashdown is told before the interview opens
         if isinstance(message, MissionEvent):
             self.interviewer.on_event(message, self.hub.astronaut())
-        self.narrator.hear(message)
         self.stats.handled += 1
