@@ -7,8 +7,9 @@ it (:data:`marsy.protocol.EVENT_REPORTERS`), after the steps it follows
 (:data:`marsy.protocol.EVENT_PREREQUISITES`), judged by the steering services' rule
 (:func:`ground.steering.flight.vehicle_event`); the booster's phases from its own telemetry once
 the stages are apart (before that the booster shares the rocket's phase). A ground service's echo
-tells nothing: Command already says the lift-off, the abort it decides and the holds, and the
-steering services their orders and acks, so none of those is said again here.
+tells nothing. Lines other services already say are not said again here: Command says the
+lift-off, the abort it decides and the holds; Staging and Payload their orders, the acks and the
+milestones they steer by (the stage separation, the satellite's release).
 
 The booster's landing is told once, by whichever comes first, its ``booster_landed`` event or its
 telemetry phase ``landed`` (the same for its loss): both share one key. Once the mission has
@@ -39,10 +40,8 @@ EVENT_LINES: Mapping[EventType, str] = MappingProxyType(
     {
         EventType.MAX_Q: "Max-Q: the rocket is through the hardest push of the air",
         EventType.MECO: "Main engine cut-off: the first stage has done its work",
-        EventType.STAGE_SEPARATION: "The booster is away: the upper stage flies on alone",
         EventType.SECO: "Second engine cut-off",
         EventType.ORBIT: "We are in orbit!",
-        EventType.PAYLOAD_DETACHED: "The satellite is flying free: payload deployed",
         EventType.ABORT: "The rocket calls the abort itself: the crew's escape begins",
         EventType.EJECTION: "Capsule ejected: the crew is pulled clear of the rocket",
         EventType.DROGUE_DEPLOYED: "Drogue parachutes out: the capsule is slowing down",
@@ -59,10 +58,8 @@ ASCENT_MILESTONES = frozenset(
     {
         EventType.MAX_Q,
         EventType.MECO,
-        EventType.STAGE_SEPARATION,
         EventType.SECO,
         EventType.ORBIT,
-        EventType.PAYLOAD_DETACHED,
     }
 )
 """Told only while the mission has not aborted."""
@@ -70,7 +67,7 @@ ABORTED_BY = frozenset({EventType.ABORT, EventType.EJECTION})
 
 BOOSTER_LINES: Mapping[FlightPhase, str] = MappingProxyType(
     {
-        FlightPhase.COAST: "The booster is on its own, coasting back towards the landing zone.",
+        FlightPhase.COAST: "The booster turns for home, coasting back to the landing zone.",
         FlightPhase.REENTRY: "The booster is re-entering the atmosphere.",
         FlightPhase.LANDING_BURN: "Landing burn: the booster lights up for touchdown.",
         FlightPhase.LANDED: "The booster is down on the landing zone!",
