@@ -34,7 +34,7 @@ PAGE = """<!doctype html>
   header .item b { color: #fff; font-weight: 600; text-transform: uppercase; }
   header #mission { text-transform: none; }
   header #state.abort, header #state.aborted { color: var(--hot); }
-  header #state.hold, header #state.scrubbed { color: var(--warn); }
+  header #state.hold, header #state.held, header #state.scrubbed { color: var(--warn); }
   #status { margin-left: auto; font-size: .85rem; padding: .1rem .6rem; border-radius: 1rem;
             border: 1px solid var(--dim); }
   #status.live { color: var(--ok); border-color: var(--ok); }
