@@ -153,6 +153,11 @@ class GroundSettings(MarsySettings):
     reconnect_grace: float = Field(default=12.0, ge=0)
     """Calculator: wall seconds more a device gets to speak once the calculator's own dropped
     broker connection is back (the agents' reconnect backoff reaches 10 s)."""
+    launch_window: float = Field(default=120.0, ge=0)
+    """Command: mission seconds from a mission's first go/no-go poll during which a weather
+    no-go holds the launch instead of scrubbing it; 0 scrubs on the first no-go."""
+    go_no_go_interval: float = Field(default=10.0, gt=0)
+    """Command: mission seconds between two go/no-go polls while the launch is held."""
 
 
 class EdgeSettings(MarsySettings):

@@ -90,12 +90,14 @@ def create_app(settings: GroundSettings, director: Director, store: MissionStore
         answer=MissionView,
         auth=True,
         statuses={
-            201: "the mission, launched or scrubbed by the go/no-go poll (its state says)",
+            201: "the mission, launched, held for the weather or scrubbed by the go/no-go "
+            "poll (its state says)",
             409: "another mission is flying",
         },
     )
     def start() -> tuple[MissionView, int]:
-        """Start a mission: go/no-go poll, then the launch (409 while another one flies)."""
+        """Start a mission: go/no-go poll, then the launch or a hold (409 while another one
+        is under way)."""
         request = body(StartMission)
         try:
             mission = director.start(request.scenario)

@@ -40,10 +40,13 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
         Peer("weather", settings.services["weather"], settings.token),
         Peer("launchpad", settings.services["launchpad"], settings.token),
         now=bus.clock.now,
+        window=settings.launch_window,
+        every=settings.go_no_go_interval,
     )
     latest = store.missions()
     if latest:
         bus.mission_id = latest[-1].mission_id  # after a restart, keep following it
     service.add("director", start=director.resume)
     service.http(create_app(settings, director, store), settings)
+    service.loop("holds", director.holds)
     serve(service, stop, lambda stopping: bus.feed(director.observe, stopping))

@@ -102,8 +102,13 @@ class MissionStore:
         """The mission not yet finished, if any (missions run one after another)."""
         with self._lock:
             row = self._db.execute(
-                "SELECT * FROM missions WHERE state IN (?, ?, ?) ORDER BY started DESC",
-                (MissionState.PLANNED, MissionState.POLLING, MissionState.FLYING),
+                "SELECT * FROM missions WHERE state IN (?, ?, ?, ?) ORDER BY started DESC",
+                (
+                    MissionState.PLANNED,
+                    MissionState.POLLING,
+                    MissionState.HELD,
+                    MissionState.FLYING,
+                ),
             ).fetchone()
         return _mission(row) if row else None
 

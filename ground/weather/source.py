@@ -2,7 +2,8 @@
 
 Deployed, a source would read the pad's weather station; in the simulation a
 :class:`ScriptedSource` plays a :class:`Script`, a step function of mission time (``calm``, a
-``front`` passing, or a TOML file), so a mission can be scrubbed by weather deterministically.
+``front`` passing, a ``storm`` that stays, a ``squall`` that clears, or a TOML file), so a
+mission can be held or scrubbed by weather deterministically.
 """
 
 from __future__ import annotations
@@ -64,8 +65,36 @@ def _conditions(**fields: Any) -> Conditions:
     return Conditions.model_validate(fields)
 
 
+THUNDERSTORM = _conditions(
+    wind_speed=17.0,
+    wind_gust=26.0,
+    precipitation=8.0,
+    lightning_distance=6.0,
+    temperature=14.0,
+)
+"""A thunderstorm over the pad: wind, gusts, rain and lightning all no-go."""
+
 SCRIPTS: Mapping[str, Script] = {
     "calm": Script("calm", (Step(0.0, CALM),)),
+    # A thunderstorm parked over the range all day: a launch window never opens.
+    "storm": Script("storm", (Step(0.0, THUNDERSTORM),)),
+    # A squall line over the pad that clears 45 s (mission time) after it starts playing.
+    "squall": Script(
+        "squall",
+        (
+            Step(0.0, THUNDERSTORM),
+            Step(
+                45.0,
+                _conditions(
+                    wind_speed=6.0,
+                    wind_gust=9.0,
+                    precipitation=0.0,
+                    lightning_distance=None,
+                    temperature=16.0,
+                ),
+            ),
+        ),
+    ),
     # A cold front crossing the range: fair, then rising wind, a thunderstorm overhead, clearing.
     "front": Script(
         "front",

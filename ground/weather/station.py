@@ -1,7 +1,9 @@
 """The service's view of the weather: its source, unless an operator has set the conditions.
 
 An operator (or a test) can impose conditions, e.g. to rehearse a scrub; they hold until
-cleared, and every reading says which of the two it came from.
+cleared, and every reading says which of the two it came from. The source itself can be
+swapped (:meth:`Station.play`): the simulation plays each scenario's weather script from the
+start of its mission.
 """
 
 from __future__ import annotations
@@ -38,11 +40,18 @@ class Station:
     def read(self) -> Reading:
         with self._lock:
             override = self._override
+            source = self.source
         if override is not None:
             conditions, origin = override
         else:
-            conditions, origin = self.source.current(), self.source.name
+            conditions, origin = source.current(), source.name
         return Reading(conditions=conditions, source=origin, ts=self.clock.now())
+
+    def play(self, source: WeatherSource) -> Reading:
+        """Read ``source`` from now on (an operator's imposed conditions still come first)."""
+        with self._lock:
+            self.source = source
+        return self.read()
 
     def impose(self, conditions: Conditions, caller: str) -> Reading:
         """Serve ``conditions`` instead of the source's until :meth:`release`."""

@@ -108,6 +108,8 @@ class MissionState(StrEnum):
 
     PLANNED = "planned"
     POLLING = "polling"
+    HELD = "held"
+    """On the pad, waiting for the weather: polled again until the launch window closes."""
     SCRUBBED = "scrubbed"
     FLYING = "flying"
     COMPLETE = "complete"

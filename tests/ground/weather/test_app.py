@@ -15,7 +15,8 @@ from flask.testing import FlaskClient
 from devservers import free_port
 from ground.weather import service
 from ground.weather.app import create_app
-from ground.weather.source import SCRIPTS, ScriptedSource
+from ground.weather.playing import PLAYING_FILE, Playing, save
+from ground.weather.source import SCRIPTS, THUNDERSTORM, ScriptedSource
 from ground.weather.station import Station
 from marsy.clock import MissionClock
 from marsy.settings import GroundSettings
@@ -153,3 +154,53 @@ def test_the_service_plays_the_script_in_its_state_dir(tmp_path: Path) -> None:
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_an_operator_has_a_script_played_from_now_and_a_restart_goes_on_with_it(
+    tmp_path: Path,
+) -> None:
+    wall = [5000.0]
+    clock = MissionClock(wall=lambda: wall[0])
+    played: list[Playing] = []
+    station = Station(ScriptedSource(SCRIPTS["calm"], clock), clock)
+    app = create_app(settings(tmp_path), station, remember=played.append)
+    with app.test_client() as client:
+        wall[0] += 100.0  # the squall starts when it is played, not at the clock's epoch
+        put = client.put("/script", json={"name": "squall"}, headers=auth("operator"))
+        assert put.status_code == 200
+        assert put.get_json()["source"] == "script:squall"
+        assert played == [Playing("squall", 5100.0)]
+        held = client.get("/go").get_json()
+        assert held["go"] is False
+        assert {r["rule"] for r in held["reasons"]} == {
+            "wind",
+            "gust",
+            "precipitation",
+            "lightning",
+        }
+        wall[0] += 44.0
+        assert client.get("/go").get_json()["go"] is False
+        wall[0] += 1.0
+        assert client.get("/go").get_json()["go"] is True, "cleared 45 s after it was played"
+
+        refused = client.put("/script", json={"name": "hurricane"}, headers=auth("operator"))
+        assert refused.status_code == 422
+        assert error(refused)["field"] == "name"
+        assert "calm" in error(refused)["message"] and "storm" in error(refused)["message"]
+        assert (
+            client.put("/script", json={"name": "storm"}, headers=auth("command")).status_code
+            == 403
+        )
+        assert client.put("/script", json={"name": "storm"}).status_code == 401
+
+    save(tmp_path / PLAYING_FILE, played[-1])
+    restarted = service.source_for(settings(tmp_path))
+    assert (restarted.name, restarted.start) == ("script:squall", 5100.0)
+    (tmp_path / PLAYING_FILE).write_text("{broken")
+    assert service.source_for(settings(tmp_path)).name == "script:calm"
+
+
+def test_a_storm_never_clears() -> None:
+    storm = SCRIPTS["storm"]
+    for elapsed in (0.0, 60.0, 3600.0, 86_400.0):
+        assert storm.at(elapsed) == THUNDERSTORM
