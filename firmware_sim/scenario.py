@@ -11,7 +11,18 @@ A scenario is TOML::
     warning = 1.0
 
 Times are seconds after lift-off (T+). Board faults name a ``device`` and last ``duration``
-seconds; ``parameter`` narrows a dropout or a stuck sensor to one measurement.
+seconds; ``parameter`` narrows a dropout or a stuck sensor to one measurement. A
+``pad_reading`` has no time: the board reports ``value`` for its ``parameter`` as long as the
+vehicle waits on the pad (a cabin that does not hold its pressure, a tank not filled)::
+
+    [[faults]]
+    kind = "pad_reading"
+    device = "rocket"
+    parameter = "cabin_pressure"
+    value = 65000.0
+
+The weather the ground sees is the scenario's too: ``weather`` names one of the weather
+service's built-in scripts (``calm`` unless said), played from the start of the mission.
 """
 
 from __future__ import annotations
@@ -81,7 +92,21 @@ class BoardReboot(_BoardFault):
     kind: Literal["board_reboot"]
 
 
-BoardFault = SensorDropout | StuckSensor | NoiseBurst | LineCorruption | BoardReboot
+class PadReading(BaseModel):
+    """A reading off its nominal value while the vehicle is on the pad (before lift-off)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["pad_reading"]
+    device: Device
+    parameter: str
+    value: float
+
+    def active(self, t_plus: float | None) -> bool:
+        return t_plus is None
+
+
+BoardFault = SensorDropout | StuckSensor | NoiseBurst | LineCorruption | BoardReboot | PadReading
 AnyFault = Annotated[
     EngineFailure | Explosion | BoardFault,
     Field(discriminator="kind"),
@@ -93,16 +118,28 @@ class Scenario(BaseModel):
 
     name: str = Field(pattern=r"^[a-z0-9_-]{1,40}$")
     description: str = ""
+    weather: str = Field(default="calm", pattern=r"^[a-z0-9_-]{1,40}$")
+    """The weather service's built-in script this mission meets at the pad."""
     faults: tuple[AnyFault, ...] = ()
 
     @model_validator(mode="after")
     def _parameters_exist(self) -> Scenario:
         for fault in self.faults:
-            if not isinstance(fault, SensorDropout | StuckSensor) or fault.parameter is None:
+            if not isinstance(fault, SensorDropout | StuckSensor | PadReading):
                 continue
-            if fault.parameter not in BY_DEVICE[fault.device]:
+            if fault.parameter is None:
+                continue
+            known = BY_DEVICE[fault.device].get(fault.parameter)
+            if known is None:
                 raise ValueError(
                     f"{fault.kind}: {fault.device} has no parameter {fault.parameter!r}"
+                )
+            if isinstance(fault, PadReading) and not (
+                known.valid_min <= fault.value <= known.valid_max
+            ):
+                raise ValueError(
+                    f"{fault.kind}: {fault.value:g} is outside what {known.key} can read "
+                    f"({known.valid_min:g} to {known.valid_max:g} {known.unit})"
                 )
         return self
 

@@ -22,6 +22,7 @@ from firmware_sim.scenario import (
     BoardReboot,
     LineCorruption,
     NoiseBurst,
+    PadReading,
     SensorDropout,
     StuckSensor,
 )
@@ -184,6 +185,8 @@ class SensorBoard:
         self._stuck = {name: values[name] for name in stuck if name in values} | {
             name: value for name, value in self._stuck.items() if name in stuck
         }
+        for reading in self._active(PadReading):
+            values[reading.parameter] = reading.value
         phase = self.world.phase(self.device)
         self._send(TelemetryFrame(self.device, self._next_seq(), self._now(), phase, values))
 

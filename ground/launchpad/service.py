@@ -1,5 +1,6 @@
 """``marsy serve launchpad``: the pad on the bus and its API, in the shape every ground service
-has (:mod:`ground.service_skeleton`); the bus loop tells the pad what the rocket says."""
+has (:mod:`ground.service_skeleton`); the bus loop tells the pad what the rocket says and
+reads."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ground.launchpad.pad import Launchpad
 from ground.launchpad.weather import WeatherGate
 from ground.runtime import GroundBus
 from ground.service_skeleton import Skeleton, serve
-from marsy.protocol import Device
+from marsy.protocol import Channel, Device
 from marsy.settings import GroundSettings, SettingsError
 
 
@@ -24,6 +25,8 @@ def run(settings: GroundSettings, stop: threading.Event) -> None:
     bus = service.part(GroundBus(settings, "launchpad"))
     bus.subscribe(bus.topics.presence(Device.ROCKET))
     bus.subscribe(bus.topics.mission_status)
+    # only the newest readings count: QoS 0, nothing queued while the pad is away
+    bus.bus.subscribe(bus.topics.topic(Channel.TELEMETRY, Device.ROCKET), qos=0)
     pad = Launchpad(bus, WeatherGate(weather).verdict)
     service.http(create_app(settings, pad), settings)
     serve(service, stop, lambda stopping: bus.feed(pad.observe, stopping))

@@ -12,6 +12,7 @@ from firmware_sim.scenario import (
     BoardReboot,
     LineCorruption,
     NoiseBurst,
+    PadReading,
     SensorDropout,
     StuckSensor,
 )
@@ -193,10 +194,31 @@ def test_reboot_silences_the_board_then_restarts_its_counter(marsy: Vehicle) -> 
     assert frames[-1].seq < 25 and board.stats.reboots == 1
 
 
+def test_a_pad_reading_holds_until_lift_off(marsy: Vehicle) -> None:
+    leak = PadReading(
+        kind="pad_reading", device=Device.ROCKET, parameter="cabin_pressure", value=65_000.0
+    )
+    world = World(marsy, seed=2, autopilot=Autopilot())
+    board = SensorBoard(Device.ROCKET, world, time_origin=T0, faults=[leak])
+    frames = telemetry(step(world, [board], 20.0))
+    on_pad = [f.values["cabin_pressure"] for f in frames if f.phase is FlightPhase.PAD]
+    flown = [f.values["cabin_pressure"] for f in frames if f.phase is not FlightPhase.PAD]
+    assert on_pad and set(on_pad) == {65_000.0}
+    assert flown and all(v > 90_000.0 for v in flown), "the truth again once off the pad"
+
+
 def test_bundled_scenarios_load(tmp_path: Path) -> None:
     from firmware_sim.scenario import bundled_scenarios, load_scenario
 
-    assert {"nominal", "explosion", "engine-failure", "rough-line"} <= set(bundled_scenarios())
+    assert {
+        "nominal",
+        "explosion",
+        "engine-failure",
+        "rough-line",
+        "scrub",
+        "weather-hold",
+        "rocket-no-go",
+    } <= set(bundled_scenarios())
     explosion = load_scenario("explosion")
     assert [(f.kind, f.at) for f in explosion.world_faults()] == [("explosion", 30.0)]
     rough = load_scenario("rough-line")

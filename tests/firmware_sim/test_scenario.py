@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from firmware_sim.scenario import ScenarioError, load_scenario
+from firmware_sim.scenario import ScenarioError, bundled_scenarios, load_scenario
+from marsy.protocol import Device
 
 
 @pytest.mark.parametrize(
@@ -19,6 +20,17 @@ from firmware_sim.scenario import ScenarioError, load_scenario
             "\nat = 1.0\nduration = 1.0\n",
             "suit has no parameter 'fuel'",
         ),
+        (
+            'name = "x"\n[[faults]]\nkind = "pad_reading"\ndevice = "rocket"'
+            '\nparameter = "heart_rate"\nvalue = 1.0\n',
+            "rocket has no parameter 'heart_rate'",
+        ),
+        (
+            'name = "x"\n[[faults]]\nkind = "pad_reading"\ndevice = "rocket"'
+            '\nparameter = "cabin_pressure"\nvalue = -5.0\n',
+            "outside what rocket.cabin_pressure can read",
+        ),
+        ('name = "x"\nweather = "Storm!"\n', "weather"),
         ('name = "x"\nbogus = 1\n', "bogus"),
         ("name = \n", "Invalid"),
     ],
@@ -34,5 +46,19 @@ def test_unknown_bundled_name_lists_the_known_ones() -> None:
     with pytest.raises(ScenarioError) as raised:
         load_scenario("nope")
     listed = str(raised.value).split("bundled: ", 1)[1].split(", ")
-    assert {"nominal", "explosion", "engine-failure"} <= set(listed)
+    assert {"nominal", "explosion", "engine-failure", "scrub", "rocket-no-go"} <= set(listed)
     assert listed == sorted(listed)
+
+
+def test_every_bundled_weather_is_one_the_weather_service_plays() -> None:
+    from ground.weather.source import SCRIPTS
+
+    weathers = {name: load_scenario(name).weather for name in bundled_scenarios()}
+    assert set(weathers.values()) <= set(SCRIPTS), weathers
+    assert (weathers["nominal"], weathers["scrub"], weathers["weather-hold"]) == (
+        "calm",
+        "storm",
+        "squall",
+    )
+    leak = load_scenario("rocket-no-go").board_faults(Device.ROCKET)
+    assert [(f.kind, f.parameter) for f in leak] == [("pad_reading", "cabin_pressure")]

@@ -38,15 +38,18 @@ def url(service: Service, path: str) -> str:
     return f"http://127.0.0.1:{service.port}{path}"
 
 
-@pytest.fixture
-def ground(
-    private_broker: LocalMosquitto, influxd: LocalInfluxd, serve: Callable[..., Service]
+def start_ground(
+    serve: Callable[..., Service],
+    broker: LocalMosquitto,
+    influxd: LocalInfluxd,
+    **command_env: str,
 ) -> dict[str, Service]:
+    """Weather, launchpad and Command (with ``command_env`` on top of its settings)."""
     tokens = json.dumps(TOKENS)
-    weather = serve("weather", private_broker, influxd, MARSY_GROUND_API_TOKENS=tokens)
+    weather = serve("weather", broker, influxd, MARSY_GROUND_API_TOKENS=tokens)
     launchpad = serve(
         "launchpad",
-        private_broker,
+        broker,
         influxd,
         MARSY_GROUND_API_TOKENS=tokens,
         MARSY_GROUND_SERVICES=json.dumps({"weather": f"http://127.0.0.1:{weather.port}"}),
@@ -59,10 +62,33 @@ def ground(
     )
     command = serve(
         "command",
-        private_broker,
+        broker,
         influxd,
         MARSY_GROUND_API_TOKENS=tokens,
         MARSY_GROUND_TOKEN=TOKENS["command"],
         MARSY_GROUND_SERVICES=services,
+        **command_env,
     )
     return {"weather": weather, "launchpad": launchpad, "command": command}
+
+
+@pytest.fixture
+def ground(
+    private_broker: LocalMosquitto, influxd: LocalInfluxd, serve: Callable[..., Service]
+) -> dict[str, Service]:
+    """The ground with no launch window: a no-go scrubs at the first poll."""
+    return start_ground(serve, private_broker, influxd, MARSY_GROUND_LAUNCH_WINDOW="0")
+
+
+@pytest.fixture
+def held_ground(
+    private_broker: LocalMosquitto, influxd: LocalInfluxd, serve: Callable[..., Service]
+) -> dict[str, Service]:
+    """The ground with a 30 s launch window polled every second (mission time is wall time)."""
+    return start_ground(
+        serve,
+        private_broker,
+        influxd,
+        MARSY_GROUND_LAUNCH_WINDOW="30",
+        MARSY_GROUND_GO_NO_GO_INTERVAL="1",
+    )

@@ -1,7 +1,8 @@
 """Stand-in vehicles on a real broker for Command's tests: each is its device's own login, says
 what the test makes it say on its own topics, and answers the commands sent to it (the rocket
 is on the pad until it lifts off; a command id is answered once and that answer repeated, as
-the agent's journal does)."""
+the agent's journal does; asked for its status, the rocket first sends a reading from the pad,
+as its board streams them)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,16 @@ from marsy.protocol import (
     CommandAction,
     Device,
     DeviceCommand,
+    DeviceTelemetry,
     EventType,
+    FlightPhase,
     MissionEvent,
     Severity,
     decode_message,
 )
+from marsy.protocol.parameters import values_for
+
+PAD_READING = values_for(Device.ROCKET, cabin_pressure=101_300.0, fuel_stage1=100.0)
 
 
 class StandIn:
@@ -58,6 +64,21 @@ class StandIn:
             )
         ).wait(5)
 
+    def reading(self, mission_id: str, **values: float) -> None:
+        """A telemetry sample from the pad: :data:`PAD_READING` with ``values`` over it."""
+        self.bus.publish_message(
+            DeviceTelemetry(
+                mission_id=mission_id,
+                source=str(self.device),
+                seq=self._next(),
+                ts=time.time(),
+                device=self.device,
+                phase=FlightPhase.PAD,
+                values={**PAD_READING, **values_for(self.device, **values)},
+            ),
+            qos=0,
+        )
+
     def _next(self) -> int:
         self._seq += 1
         return self._seq
@@ -84,6 +105,8 @@ class StandIn:
             command = decode_message(delivery.payload)
             assert isinstance(command, DeviceCommand)
             self.commands.append(command)
+            if command.action is CommandAction.STATUS and self.device is Device.ROCKET:
+                self.reading(command.mission_id)
             if self.answering.is_set():
                 answer = self._answers.setdefault(command.command_id, self._answer(command))
                 self.bus.publish_message(answer).wait(5)

@@ -131,8 +131,7 @@ def test_a_change_is_said_once_and_a_repeat_not_at_all() -> None:
     assert spoken(STORM, STORM, window, 10.0) is None
     front = Answer("weather", False, ("precipitation 3 mm/h above 0 mm/h",))
     assert spoken(front, STORM, window, 30.0) == (
-        "The weather is still no-go: precipitation 3 mm/h above 0 mm/h. "
-        "The window closes in 90 s."
+        "The weather is still no-go: precipitation 3 mm/h above 0 mm/h. The window closes in 90 s."
     )
     assert spoken(CALM, front, window, 50.0) == "The weather is go again."
     assert spoken(CALM, None, window, 0.0) is None, "a first go is no news"
