@@ -8,6 +8,8 @@ a stale store or a cut broker link as trouble on board.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rich.console import Group
@@ -16,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ground.grafana.links import URL_SETTING, grafana_url
 from ground.report.units import figure
 from marsy.protocol import Device, Parameter, parameter
 from marsy_sim.watch import Watch, ground_line, vehicle_line
@@ -76,6 +79,18 @@ FIGURES: dict[Device, tuple[Figure, ...]] = {
         ("suit_pressure", "suit p", KILO),
     ),
 }
+
+
+def addresses(live_page: str, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Where else the flight can be watched, said once when the ground is up: the live page,
+    and Grafana when its address is set (the simulation starts no Grafana of its own)."""
+    lines = [f"live page: {live_page}/"]
+    if (os.environ if environ is None else environ).get(URL_SETTING):
+        try:
+            lines.append(f"Grafana: {grafana_url(environ)}")
+        except ValueError as exc:
+            lines.append(f"Grafana: no link, {exc}")
+    return lines
 
 
 def phase_line(watch: Watch) -> Text:

@@ -24,6 +24,7 @@ from marsy.clock import MissionClock
 from marsy.protocol import Service
 from marsy_sim.chaos import BROKER, TARGETS, ChaosMonkey, schedule
 from marsy_sim.children import Supervisor
+from marsy_sim.console import addresses
 from marsy_sim.faults import check_plan, needs_relay
 from marsy_sim.injector import FaultRunner, Hands
 from marsy_sim.observer import MissionResult, Show, observe
@@ -84,6 +85,8 @@ def fly(
                 supervisor.start(plan.service(name))
             wait_healthy(plan, supervisor)
             say("8 ground services up")
+            for line in addresses(plan.url("webcaster")):
+                say(line)
             for number, scenario in enumerate(options.scenarios, 1):
                 vehicle = plan.vehicle(number)
                 onboard = roll_out(
@@ -93,7 +96,9 @@ def fly(
                 faults = _faults(options, plan, supervisor, servers, relay, say)
                 told = say if echo else _quiet
                 monkey = _monkey(options, supervisor, plan, servers.restartable_broker, told)
-                result = observe(options, scenario, plan, supervisor, told, show, monkey, faults)
+                result = observe(
+                    options, scenario, plan, supervisor, told, show, monkey, faults, header=say
+                )
                 supervisor.retire(onboard)
                 notes = result.chaos + [str(record) for record in result.faults]
                 result.report = report(plan, result.mission_id, notes)

@@ -1,6 +1,11 @@
 """One mission as the operator lives it: ask Command to start it, watch the bus until it is over
 (the interview included), and gather what happened into a :class:`MissionResult`.
 
+Where the mission stands is Command's retained status on the bus, handled in bus order with the
+rest, so its end is told after the events that brought it. Command is asked over HTTP only when
+the bus has said nothing from it for a while (Command restarting, the broker down), and then at
+most once every :data:`QUIET` seconds.
+
 Apart from the supervisor (:mod:`marsy_sim.mission`), which brings processes up and down, because
 this is the only part that reads the bus during a flight; the chaos monkey and the fault plan it
 is handed are ticked from its loop, since their clock is the mission's.
@@ -16,7 +21,15 @@ from typing import Any
 
 from marsy.logins import OBSERVER_CONSOLE, as_login
 from marsy.mqtt import Delivery, MqttBus
-from marsy.protocol import ContractError, DeadLetter, Device, EventType, Service, decode_delivery
+from marsy.protocol import (
+    ContractError,
+    DeadLetter,
+    Device,
+    EventType,
+    MissionState,
+    Service,
+    decode_delivery,
+)
 from marsy_sim.chaos import ChaosMonkey
 from marsy_sim.children import Supervisor
 from marsy_sim.injector import FaultRecord, FaultRunner
@@ -26,7 +39,8 @@ from marsy_sim.postflight import collect
 from marsy_sim.rest import call
 from marsy_sim.watch import DeviceTally, Watch
 
-ENDED = ("complete", "aborted", "scrubbed")
+QUIET = 5.0
+"""Wall seconds without a word from Command on the bus before it is asked over HTTP instead."""
 KEPT_DEAD_LETTERS = 1000
 """Dead letters a mission result keeps (a flood makes many more; they are counted)."""
 
@@ -56,7 +70,28 @@ class MissionResult:
 
     @property
     def completed(self) -> bool:
-        return self.state in ("complete", "aborted")
+        return self.state in (MissionState.COMPLETE, MissionState.ABORTED)
+
+
+@dataclass
+class Fallback:
+    """When to ask Command over HTTP where the mission stands: only once the bus has brought
+    nothing from it for ``quiet`` seconds, and then at most once every ``quiet`` seconds."""
+
+    since: float
+    """When Command was last heard on the bus, or last asked."""
+    quiet: float = QUIET
+    heard: int = 0
+
+    def due(self, now: float, heard: int) -> bool:
+        """``heard``: how many of the mission's messages from Command the watch has had."""
+        if heard != self.heard:
+            self.heard, self.since = heard, now
+            return False
+        if now - self.since < self.quiet:
+            return False
+        self.since = now
+        return True
 
 
 @dataclass
@@ -81,8 +116,10 @@ def observe(
     show: Show | None,
     monkey: ChaosMonkey | None = None,
     faults: FaultRunner | None = None,
+    header: Callable[[str], None] | None = None,
 ) -> MissionResult:
-    """Fly one mission of ``scenario`` on the vehicle already on the pad, until it is over."""
+    """Fly one mission of ``scenario`` on the vehicle already on the pad, until it is over
+    (``header`` prints the mission's separator where ``say`` would not, e.g. a live console)."""
     # persistent: a broker restart (the chaos monkey's) must not cost the observer a message
     observer = MqttBus(as_login(plan.broker.settings_for(str(Service.OBSERVER)), OBSERVER_CONSOLE))
     observer.subscribe(observer.topics.everything)
@@ -90,17 +127,16 @@ def observe(
     watch = Watch(say)
     shown = 0.0
     command = plan.url("command")
-    state = "planned"
     letters = DeadLetters()
     try:
         started = call(
             "POST", f"{command}/missions", plan.tokens["operator"], {"scenario": scenario}
         )
-        watch.mission_id = mission_id = started["mission_id"]
-        state = started["state"]
-        say(f"mission {mission_id}: {state} ({started['detail'] or 'go'})")
+        mission_id = started["mission_id"]
+        (header or say)(watch.begin(mission_id, scenario))
         ended_at: float | None = None
         began = time.monotonic()
+        fallback = Fallback(began)
         if faults is not None:
             faults.begin(mission_id, began)
         while True:
@@ -115,13 +151,14 @@ def observe(
             if show is not None and time.monotonic() - shown > 0.25:
                 show(watch)
                 shown = time.monotonic()
-            if ended_at is None:
-                state = _state(command, mission_id, state)
-                if state in ENDED:
-                    ended_at = elapsed
-                    say(f"mission {mission_id} {state}")
+            if not watch.over and fallback.due(time.monotonic(), watch.heard):
+                _ask(command, observer, watch, letters)
+            if watch.over and ended_at is None:
+                ended_at = elapsed
             done_waiting = ended_at is not None and (
-                state == "scrubbed" or watch.interview or elapsed - ended_at > options.after_end
+                watch.state == MissionState.SCRUBBED
+                or watch.interview
+                or elapsed - ended_at > options.after_end
             )
             if done_waiting or elapsed > options.timeout:
                 break
@@ -137,7 +174,7 @@ def observe(
     result = MissionResult(
         scenario,
         mission_id,
-        state,
+        watch.state,
         plan.run,
         watch.tallies,
         watch.events,
@@ -154,12 +191,15 @@ def observe(
     return result
 
 
-def _state(command: str, mission_id: str, last: str) -> str:
-    """The mission's state from Command; the last known one while Command restarts."""
+def _ask(command: str, observer: MqttBus, watch: Watch, letters: DeadLetters) -> None:
+    """Command's answer on the mission, once the bus has been quiet about it: what the bus has
+    already brought is told first; a Command that does not answer leaves the state as it was."""
     try:
-        return str(call("GET", f"{command}/missions/{mission_id}", timeout=2.0)["state"])
+        answer = call("GET", f"{command}/missions/{watch.mission_id}", timeout=2.0)
     except (OSError, ValueError):
-        return last
+        return
+    _drain(observer, watch, letters, seconds=0.0)
+    watch.follow(str(answer["state"]), str(answer.get("detail") or ""))
 
 
 def _drain(observer: MqttBus, watch: Watch, letters: DeadLetters, seconds: float) -> None:

@@ -6,6 +6,9 @@ says nothing about the vehicle and is shown as ``GROUND: ...``; a loss of signal
 silent on a live bus, a hold for Command, shown as ``LOS <device> (hold)``. A vehicle that has
 retired (landed, lost, destroyed, by its own word) raises nothing more: its open alerts close with
 it, since the calculator stops reading it and no all-clear will come.
+
+The mission's state is Command's retained status as the bus brings it, told in bus order: the
+end of a mission is said after every line the bus delivered before the status that ended it.
 """
 
 from __future__ import annotations
@@ -27,13 +30,24 @@ from marsy.protocol import (
     LogRecord,
     Message,
     MissionEvent,
+    MissionState,
     MissionStatus,
+    Service,
     ServiceHealth,
     WebcastLine,
     may_report,
 )
 
 AlertKey = tuple[str, str, str | None]
+
+ENDED = frozenset({MissionState.COMPLETE, MissionState.ABORTED, MissionState.SCRUBBED})
+"""The states a mission never leaves; every other one (a hold included) is still to watch."""
+COMMAND = str(Service.COMMAND)
+
+
+def separator(mission_id: str, scenario: str) -> str:
+    """The line that opens a mission's commentary on the console, apart from the one before."""
+    return f"── mission {mission_id} ({scenario}) ──"
 
 
 def is_ground(alert: Alert) -> bool:
@@ -87,7 +101,33 @@ class Watch:
     """The newest heartbeat of every ground service (the console's ground status)."""
     log: list[str] = field(default_factory=list)
     commentary: list[str] = field(default_factory=list)
-    state: str = "planned"
+    state: str = str(MissionState.PLANNED)
+    detail: str = ""
+    heard: int = 0
+    """Messages of this mission from Command so far: while they come, its status would too."""
+
+    @property
+    def over(self) -> bool:
+        return self.state in ENDED
+
+    def begin(self, mission_id: str, scenario: str) -> str:
+        """Watch ``mission_id`` from now on; its separator line, kept in the panels too."""
+        self.mission_id = mission_id
+        line = separator(mission_id, scenario)
+        for panel in (self.log, self.commentary):
+            panel.append(line)
+        return line
+
+    def follow(self, state: str, detail: str = "") -> None:
+        """Command's word on the mission: a change of state is said, the end as the end."""
+        if self.over or state == self.state:
+            return  # a mission never leaves its end
+        self.detail = detail
+        self.state = state
+        if self.over:
+            self.say(f"mission {self.mission_id} {state}" + (f": {detail}" if detail else ""))
+        else:
+            self.say(f"mission {self.mission_id}: {state}" + (f" ({detail})" if detail else ""))
 
     def t(self, ts: float) -> str:
         return f"T{ts - self.liftoff:+8.1f}s" if self.liftoff is not None else " " * 11
@@ -117,8 +157,10 @@ class Watch:
             self.services[message.source] = message
         if getattr(message, "mission_id", None) != self.mission_id:
             return
+        if getattr(message, "source", None) == COMMAND:
+            self.heard += 1
         if isinstance(message, MissionStatus):
-            self.state = str(message.state)
+            self.follow(str(message.state), message.detail)
         elif isinstance(message, DeviceTelemetry | AstronautVitals):
             tally = self.tallies[message.device]
             tally.duplicates += message.seq in tally.seqs

@@ -14,6 +14,8 @@ from marsy.protocol import (
     EventType,
     FlightPhase,
     MissionEvent,
+    MissionState,
+    MissionStatus,
     ServiceHealth,
     Severity,
 )
@@ -68,8 +70,22 @@ def vitals(phase: FlightPhase, **values: float) -> AstronautVitals:
     return AstronautVitals(**envelope("suit"), phase=phase, astronaut="Thomas", values=values)
 
 
-def event(kind: EventType, source: str, device: Device | None = None) -> MissionEvent:
-    return MissionEvent(**envelope(source), event=kind, device=device)
+def event(
+    kind: EventType, source: str, device: Device | None = None, detail: str = ""
+) -> MissionEvent:
+    return MissionEvent(**envelope(source), event=kind, device=device, detail=detail)
+
+
+def status(
+    state: MissionState,
+    detail: str = "",
+    phase: FlightPhase = FlightPhase.PAD,
+    mission_id: str = MISSION,
+) -> MissionStatus:
+    """Command's retained status of a mission."""
+    return MissionStatus(
+        **{**envelope("command"), "mission_id": mission_id}, state=state, phase=phase, detail=detail
+    )
 
 
 def recorder(name: str, lag: float, *, store_ok: bool = True, pending: int = 0) -> ServiceHealth:

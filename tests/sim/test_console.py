@@ -7,7 +7,14 @@ import io
 from rich.console import Console
 
 from marsy.protocol import Device
-from marsy_sim.console import FIGURES, GROUND_STYLE, ground_status, render, vehicle_alerts
+from marsy_sim.console import (
+    FIGURES,
+    GROUND_STYLE,
+    addresses,
+    ground_status,
+    render,
+    vehicle_alerts,
+)
 from marsy_sim.watch import Watch
 from tests.sim.messages import MISSION, ground, limit, los, recorder
 
@@ -66,3 +73,14 @@ def test_live_figures_are_written_in_their_dictionary_units_scaled() -> None:
     assert "2.4 g" in text  # a g-load is a plain number in SI, read in g
     assert {f.parameter.device for figures in FIGURES.values() for f in figures} == set(Device)
     assert all(f.parameter.device is d for d, figures in FIGURES.items() for f in figures)
+
+
+def test_the_live_page_is_given_and_grafana_only_where_its_address_is_known() -> None:
+    page = "http://127.0.0.1:8123"
+    assert addresses(page, {}) == ["live page: http://127.0.0.1:8123/"]
+    grafana = {"MARSY_GRAFANA_URL": "http://ops.example/grafana/"}
+    assert addresses(page, grafana) == [
+        "live page: http://127.0.0.1:8123/",
+        "Grafana: http://ops.example/grafana",
+    ]
+    assert addresses(page, {"MARSY_GRAFANA_URL": "ops"})[1].startswith("Grafana: no link")

@@ -18,11 +18,20 @@ from typing import Any
 import pytest
 
 from devservers import LocalInfluxd, LocalMosquitto
+from ground.webcaster.interview import OPENING
 from marsy.protocol import Device
 from marsy_sim.mission import SimOptions, fly
 from marsy_sim.replay import replay
 
 pytestmark = pytest.mark.integration
+
+
+def said(lines: list[str], text: str, start: int = 0) -> int:
+    """Where the console first said ``text`` (from line ``start`` on)."""
+    for index in range(start, len(lines)):
+        if text in lines[index]:
+            return index
+    raise AssertionError(f"{text!r} never said: {lines[start:][-30:]}")
 
 
 def first(timeline: list[dict[str, Any]], kind: str, text: str, source: str | None = None) -> int:
@@ -79,7 +88,7 @@ def test_nominal_then_explosion_in_a_row_on_running_servers(
     ]
     assert order == sorted(order), order
     # the interview starts once the payload is away (the satellite may say so before the ack)
-    assert first(tl, "webcast", "", "webcaster") > first(tl, "event", "payload_detached")
+    assert first(tl, "webcast", OPENING, "webcaster") > first(tl, "event", "payload_detached")
     assert nominal.interview, "the astronaut was interviewed"
     for entry in nominal.ledger:
         assert entry["missing"] == 0, entry
@@ -99,6 +108,23 @@ def test_nominal_then_explosion_in_a_row_on_running_servers(
     assert (explosion.report.parent / "crew.png").exists()
     # the second vehicle's telemetry is its own: no point of the first mission under its id
     assert not any(e["mission_id"] == nominal.mission_id for e in explosion.ledger)
+
+    # the console: where to watch, then each mission under its separator, its end told once
+    # the bus had brought the events that ended it (Command's status in bus order, not polled)
+    assert any(line.startswith("live page: http://127.0.0.1:") for line in lines), lines[:8]
+    opened = said(lines, f"── mission {nominal.mission_id} (nominal) ──")
+    ended = said(lines, f"mission {nominal.mission_id} complete", opened)
+    for told in ("rocket     orbit:", "satellite  payload_detached:", "booster    booster_landed:"):
+        assert opened < said(lines, told, opened) < ended, told
+    assert said(lines, f"says: {OPENING}", opened) > said(lines, "payload_detached:", opened)
+    second = said(lines, f"── mission {explosion.mission_id} (explosion) ──", ended)
+    assert said(lines, "webcaster  interview:", opened) < second
+    assert said(lines, "rocket     liftoff:", second) < said(
+        lines, f"mission {explosion.mission_id} aborted", second
+    )
+    # Command is asked to start a mission, never polled for it: a short log
+    command_log = (run / "logs" / "command.log").read_text().splitlines()
+    assert len(command_log) < 200, command_log[-20:]
 
     # replayed through the bus, the calculator finds the rocket's red alerts again; live there
     # was no loss of signal: the rocket reported its own end, it never fell silent

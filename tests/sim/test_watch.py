@@ -1,10 +1,22 @@
-"""The simulation's observer: which alerts are open, and what each says on the console's lines."""
+"""The simulation's observer: which alerts are open, what each says on the console's lines, and
+where the mission stands by Command's status, told in bus order."""
 
 from __future__ import annotations
 
-from marsy.protocol import Device, EventType, FlightPhase
+from marsy.protocol import Device, EventType, FlightPhase, MissionState
+from marsy_sim.observer import Fallback
 from marsy_sim.watch import Watch
-from tests.sim.messages import MISSION, event, ground, limit, los, recorder, telemetry, vitals
+from tests.sim.messages import (
+    MISSION,
+    event,
+    ground,
+    limit,
+    los,
+    recorder,
+    status,
+    telemetry,
+    vitals,
+)
 
 
 def watching() -> tuple[Watch, list[str]]:
@@ -85,3 +97,93 @@ def test_recorders_heartbeats_are_kept_whatever_their_mission() -> None:
     watch.handle(recorder("telemetry", 0.4))
     assert watch.services["telemetry"].ingest_lag == 0.4
     assert said == []
+
+
+# --- the mission's state, from Command's status ----------------------------------------------
+
+
+def test_the_state_follows_commands_status_and_says_each_change_once() -> None:
+    watch, said = watching()
+    watch.handle(status(MissionState.POLLING, "go/no-go poll"))
+    watch.handle(status(MissionState.FLYING, "launched"))
+    watch.handle(status(MissionState.FLYING, "max_q", FlightPhase.MAX_Q))
+    assert watch.state == "flying" and not watch.over
+    assert said == [
+        f"mission {MISSION}: polling (go/no-go poll)",
+        f"mission {MISSION}: flying (launched)",
+    ]
+
+    watch.handle(status(MissionState.COMPLETE, "payload away, booster down"))
+    assert watch.over and said[-1] == f"mission {MISSION} complete: payload away, booster down"
+    watch.handle(status(MissionState.FLYING, "a late copy"))
+    assert watch.state == "complete" and len(said) == 3, "a mission never leaves its end"
+
+
+def test_another_missions_status_is_not_this_ones() -> None:
+    watch, said = watching()
+    watch.handle(status(MissionState.COMPLETE, "the one before", mission_id="m0"))
+    assert watch.state == "planned" and not watch.over and said == []
+    assert watch.heard == 0
+
+
+def test_only_complete_aborted_and_scrubbed_end_a_mission() -> None:
+    for state in ("planned", "polling", "held", "flying", "a state not yet known"):
+        watch, _ = watching()
+        watch.follow(state, "weather no-go: wind 14 m/s")
+        assert not watch.over, state
+    for end in MissionState.COMPLETE, MissionState.ABORTED, MissionState.SCRUBBED:
+        watch, said = watching()
+        watch.follow("held", "weather no-go")
+        watch.follow(str(end))
+        assert watch.over and said[-1] == f"mission {MISSION} {end}"
+
+
+def test_the_end_is_told_after_what_the_bus_brought_before_it() -> None:
+    watch, said = watching()
+    for message in (
+        status(MissionState.FLYING, "launched"),
+        event(EventType.BOOSTER_LANDED, "booster", Device.BOOSTER, "touchdown"),
+        event(EventType.ORBIT, "rocket", Device.ROCKET, "orbit 205 x 196 km"),
+        event(EventType.PAYLOAD_DETACHED, "satellite", Device.SATELLITE, "released"),
+        status(MissionState.COMPLETE, "payload away, booster down"),
+        event(EventType.MISSION_COMPLETE, "command", None, "complete"),
+    ):
+        watch.handle(message)
+    end = said.index(f"mission {MISSION} complete: payload away, booster down")
+    told = [line.split()[1].rstrip(":") for line in said[1:end]]
+    assert told == ["booster_landed", "orbit", "payload_detached"], said
+    assert "mission_complete" in said[end + 1]
+
+
+def test_commands_messages_of_the_mission_are_counted_as_heard() -> None:
+    watch, _ = watching()
+    watch.handle(event(EventType.MISSION_STARTED, "command"))
+    watch.handle(telemetry(Device.ROCKET, FlightPhase.PAD, altitude=0.0))
+    watch.handle(status(MissionState.POLLING))
+    assert watch.heard == 2
+
+
+def test_command_is_asked_only_after_a_quiet_spell_and_never_more_often() -> None:
+    fallback = Fallback(since=100.0, quiet=5.0)
+    assert not fallback.due(104.9, heard=0)
+    assert fallback.due(105.0, heard=0)
+    assert not fallback.due(106.0, heard=0) and not fallback.due(109.9, heard=0)
+    assert fallback.due(110.0, heard=0)
+    # a word from Command on the bus starts the quiet spell again
+    assert not fallback.due(111.0, heard=1)
+    assert not fallback.due(115.9, heard=1)
+    assert fallback.due(116.0, heard=1)
+
+
+def test_a_steady_bus_never_asks() -> None:
+    fallback = Fallback(since=0.0, quiet=5.0)
+    asked = [now for now in range(0, 120) if fallback.due(float(now), heard=now // 4)]
+    assert asked == []
+
+
+def test_a_mission_opens_with_its_separator() -> None:
+    watch, said = watching()
+    line = watch.begin("M2", "explosion")
+    assert line == "── mission M2 (explosion) ──"
+    assert watch.mission_id == "M2" and said == []
+    assert watch.commentary == [line] and watch.log == [line]
