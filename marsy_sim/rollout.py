@@ -1,5 +1,5 @@
 """Bringing the simulation's processes up: the ground until it answers, a vehicle until it is
-online.
+online, and the weather its scenario meets at the pad.
 
 Apart from :mod:`marsy_sim.mission` because each wait has its own reason to give up (a service
 that never answers, a firmware that makes no ports, an agent that never says online) and names
@@ -74,7 +74,18 @@ def roll_out(
     for agent in agents:
         supervisor.start(agent)
     wait_online(plan, supervisor, since)
+    play_weather(plan, scenario)
     return [firmware.name, *(agent.name for agent in agents)]
+
+
+def play_weather(plan: Plan, scenario: str) -> str:
+    """The scenario's weather at the pad from now on, as the operator has the weather service
+    play it (each mission of a row meets its own, from its own start); the script's name."""
+    from firmware_sim.scenario import load_scenario
+
+    weather = load_scenario(scenario).weather
+    call("PUT", f"{plan.url('weather')}/script", plan.tokens["operator"], {"name": weather})
+    return weather
 
 
 def wait_online(plan: Plan, supervisor: Supervisor, since: float, timeout: float = 30.0) -> None:

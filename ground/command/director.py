@@ -144,8 +144,10 @@ class Director:
         if step.verdict is Verdict.LAUNCH:
             self._launch(mission_id)
         elif step.verdict is Verdict.SCRUB:
-            self._scrub(mission_id, step.detail)
+            # said before the status that ends the mission: whoever follows the bus in order
+            # hears why before hearing that it is over
             self.bus.say(f"Launch scrubbed: {step.detail}", mission_id)
+            self._scrub(mission_id, step.detail)
         else:
             self._hold(mission_id, step.detail)
 
