@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from firmware_sim.scenario import bundled_scenarios
+
 if TYPE_CHECKING:
     from marsy_sim.mission import MissionResult
 
@@ -23,8 +25,10 @@ if TYPE_CHECKING:
     multiple=True,
     default=["nominal"],
     show_default=True,
-    help="nominal, explosion, rough-line, or a scenario file. Repeat it (or give a comma-"
-    "separated list) to fly several missions in a row, each with its own id.",
+    help="A bundled scenario ("
+    + ", ".join(bundled_scenarios())
+    + ") or a scenario file. Repeat it (or give a comma-separated list) to fly several"
+    " missions in a row, each with its own id.",
 )
 @click.option(
     "--missions",

@@ -101,8 +101,10 @@ def fly(
                 )
                 supervisor.retire(onboard)
                 notes = result.chaos + [str(record) for record in result.faults]
-                result.report = report(plan, result.mission_id, notes)
+                result.report, dashboards = report(plan, result.mission_id, notes)
                 say(f"mission {result.mission_id}: {result.state}; report: {result.report}")
+                for line in dashboards:
+                    say(line)
                 results.append(result)
             return results
         finally:

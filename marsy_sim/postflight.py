@@ -24,12 +24,14 @@ def collect(plan: Plan, mission_id: str) -> tuple[list[dict[str, Any]], list[dic
     return timeline, ledger
 
 
-def report(plan: Plan, mission_id: str, notes: list[str]) -> Path:
-    """The post-flight report, from what the services stored (also rebuilt by ``marsy report``)."""
-    from ground.report.build import write_report
+def report(plan: Plan, mission_id: str, notes: list[str]) -> tuple[Path, list[str]]:
+    """The post-flight report, from what the services stored (also rebuilt by ``marsy report``),
+    and a line per Grafana dashboard opened on the mission over its own time."""
+    from ground.report.build import mission_links, write_report
     from ground.report.data import load
     from marsy.store import connect_store
 
     with connect_store(plan.store.settings()) as store:
         data = load(mission_id, plan.run / "state" / "command" / "missions.db", store)
-    return write_report(data, plan.run / "report" / mission_id, notes)
+    path = write_report(data, plan.run / "report" / mission_id, notes)
+    return path, [f"Grafana {link.title}: {link.url}" for link in mission_links(data)]

@@ -29,7 +29,7 @@ from marsy.protocol import (
     MissionStatus,
     measurement,
 )
-from marsy.store import MissionReads, connect_store
+from marsy.store import MissionReads, connect_store, schema
 from marsy.store.schema import ALERT_TAGS, LEVEL_FIELD, PHASE_FIELD, SEQ_FIELD
 from marsy_sim.children import Supervisor
 from marsy_sim.plan import Plan
@@ -107,7 +107,7 @@ def replay(
     """The recorded mission fed back through a private broker to a fresh ingest and calculator,
     which store into the run's own store beside the live mission."""
     folder = run / "replay" / time.strftime("%Y%m%d-%H%M%S")
-    replay_id = f"{mission_id}-replay"
+    replay_id = schema.replay_id(mission_id)
     server, _, line = private_broker(folder)
     with (
         open_store(run, influx_url) as store,

@@ -13,6 +13,7 @@ from ground.report.data import MissionData
 from ground.report.export import export
 from ground.report.grounded import Grounded, grounded
 from ground.report.plots import draw
+from ground.webcaster.interview import OPENING
 from marsy.protocol import Device
 
 
@@ -69,6 +70,18 @@ def grounded_html(verdict: Grounded) -> str:
     )
 
 
+def interview_lines(data: MissionData) -> list[str]:
+    """The interview as the webcaster held it: its lines from the opening on (the webcaster's
+    commentary before it is the flight's, not the interview's)."""
+    spoken = [
+        entry.text
+        for entry in data.timeline
+        if entry.kind == "webcast" and entry.source == "webcaster"
+    ]
+    start = next((i for i, text in enumerate(spoken) if text.startswith(OPENING)), len(spoken))
+    return spoken[start:]
+
+
 def write_report(
     data: MissionData,
     folder: Path,
@@ -100,11 +113,7 @@ def write_report(
     )
     alerts = alerts_html(alert_rows(data.alerts, data.liftoff))
     interview = (
-        "".join(
-            f"<p>{e(entry.text)}</p>"
-            for entry in data.timeline
-            if entry.kind == "webcast" and entry.source == "webcaster"
-        )
+        "".join(f"<p>{e(text)}</p>" for text in interview_lines(data))
         or "<p>no interview recorded</p>"
     )
     faults = (

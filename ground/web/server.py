@@ -72,6 +72,11 @@ class _BoundedHandler(WSGIRequestHandler):
             return True
         return super().handle_expect_100()
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One plain line per request: Werkzeug colours it for a terminal, which a log file
+        keeps as escape codes."""
+        self.log("info", '"%s" %s %s', self.requestline, code, size)
+
     def make_environ(self) -> dict[str, object]:
         environ = super().make_environ()
         # The app reads the body through environ["wsgi.input"], which keeps the real stream;

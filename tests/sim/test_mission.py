@@ -22,8 +22,11 @@ from ground.webcaster.interview import OPENING
 from marsy.protocol import Device
 from marsy_sim.mission import SimOptions, fly
 from marsy_sim.replay import replay
+from tests.sim.live_page import LivePage
 
 pytestmark = pytest.mark.integration
+
+LIVE_PAGE = "live page: "
 
 
 def said(lines: list[str], text: str, start: int = 0) -> int:
@@ -39,6 +42,61 @@ def first(timeline: list[dict[str, Any]], kind: str, text: str, source: str | No
         if entry["kind"] == kind and text in entry["text"] and source in (None, entry["source"]):
             return index
     raise AssertionError(f"no {kind} {text!r} in the timeline")
+
+
+class Watching:
+    """The console's lines, and the live page watched in Chromium from the moment the console
+    gives its address (the webcaster's port is only known once the ground is up)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.page: LivePage | None = None
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+        if self.page is None and line.startswith(LIVE_PAGE):
+            self.page = LivePage(line.removeprefix(LIVE_PAGE).strip()).start()
+
+    def stop(self) -> None:
+        if self.page is not None:
+            self.page.stop()
+
+
+def metres(shown: str) -> float:
+    """A shown altitude (``12.3 km``, ``850 m``) in metres."""
+    number, unit = shown.split()
+    return float(number.replace(",", "")) * (1000.0 if unit == "km" else 1.0)
+
+
+def console_told_in_order(lines: list[str], first_id: str, aborted_id: str) -> None:
+    """The console said where to watch, then each mission under its separator, its end told
+    once the bus had brought the events that ended it (Command's status in bus order)."""
+    assert any(line.startswith("live page: http://127.0.0.1:") for line in lines), lines[:8]
+    opened = said(lines, f"── mission {first_id} (nominal) ──")
+    ended = said(lines, f"mission {first_id} complete", opened)
+    for told in ("rocket     orbit:", "satellite  payload_detached:", "booster    booster_landed:"):
+        assert opened < said(lines, told, opened) < ended, told
+    assert said(lines, f"says: {OPENING}", opened) > said(lines, "payload_detached:", opened)
+    second = said(lines, f"── mission {aborted_id} (explosion) ──", ended)
+    assert said(lines, "webcaster  interview:", opened) < second
+    assert said(lines, "rocket     liftoff:", second) < said(
+        lines, f"mission {aborted_id} aborted", second
+    )
+
+
+def page_told_the_abort(live: LivePage, first_id: str, aborted_id: str) -> None:
+    """The page kept each mission under its separator; during the abort its header said so,
+    the capsule's altitude fell, and the commentary told the ejection and both chutes."""
+    separators = [s for snapshot in live.snapshots for s in snapshot.separators]
+    assert any(first_id in s for s in separators), separators
+    assert any(aborted_id in s for s in separators), separators
+    aborting = live.first(lambda s: aborted_id in s.mission and s.state == "abort")
+    assert aborting is not None, live.states()
+    capsule = [metres(v) for v in live.values("capsule altitude")]
+    assert len(capsule) >= 3 and capsule[0] > capsule[-1] + 1000, capsule
+    said_on_page = live.lines()
+    for start in ("Capsule ejected", "Drogue parachutes out", "Main parachutes deployed"):
+        assert any(line.startswith(start) for line in said_on_page), (start, said_on_page[-20:])
 
 
 @pytest.fixture
@@ -59,17 +117,21 @@ def test_nominal_then_explosion_in_a_row_on_running_servers(
     broker, influxd = servers
     login = f"{influxd.username}:{influxd.password}@127.0.0.1:{influxd.port}"
     lines: list[str] = []
-    nominal, explosion = fly(
-        SimOptions(
-            scenarios=("nominal", "explosion"),
-            speed=20,
-            run_dir=tmp_path / "runs",
-            broker_url=f"mqtt://127.0.0.1:{broker.port}",
-            broker_passwords=broker.passwords,
-            influx_url=f"http://{login}",
-        ),
-        lines.append,
-    )
+    watching = Watching(lines)
+    try:
+        nominal, explosion = fly(
+            SimOptions(
+                scenarios=("nominal", "explosion"),
+                speed=20,
+                run_dir=tmp_path / "runs",
+                broker_url=f"mqtt://127.0.0.1:{broker.port}",
+                broker_passwords=broker.passwords,
+                influx_url=f"http://{login}",
+            ),
+            watching,
+        )
+    finally:
+        watching.stop()
     run = nominal.run
     assert not (run / "mosquitto").exists() and not (run / "influxd").exists()
     assert any("not started here" in line and "broker" in line for line in lines), lines[:5]
@@ -109,19 +171,12 @@ def test_nominal_then_explosion_in_a_row_on_running_servers(
     # the second vehicle's telemetry is its own: no point of the first mission under its id
     assert not any(e["mission_id"] == nominal.mission_id for e in explosion.ledger)
 
-    # the console: where to watch, then each mission under its separator, its end told once
-    # the bus had brought the events that ended it (Command's status in bus order, not polled)
-    assert any(line.startswith("live page: http://127.0.0.1:") for line in lines), lines[:8]
-    opened = said(lines, f"── mission {nominal.mission_id} (nominal) ──")
-    ended = said(lines, f"mission {nominal.mission_id} complete", opened)
-    for told in ("rocket     orbit:", "satellite  payload_detached:", "booster    booster_landed:"):
-        assert opened < said(lines, told, opened) < ended, told
-    assert said(lines, f"says: {OPENING}", opened) > said(lines, "payload_detached:", opened)
-    second = said(lines, f"── mission {explosion.mission_id} (explosion) ──", ended)
-    assert said(lines, "webcaster  interview:", opened) < second
-    assert said(lines, "rocket     liftoff:", second) < said(
-        lines, f"mission {explosion.mission_id} aborted", second
-    )
+    console_told_in_order(lines, nominal.mission_id, explosion.mission_id)
+
+    # the live page, in Chromium all along: the explosion told as it happened
+    assert watching.page is not None, "the console never gave the live page's address"
+    page_told_the_abort(watching.page, nominal.mission_id, explosion.mission_id)
+
     # Command is asked to start a mission, never polled for it: a short log
     command_log = (run / "logs" / "command.log").read_text().splitlines()
     assert len(command_log) < 200, command_log[-20:]
