@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: sim test lint servers clean bench-smoke
+.PHONY: sim test lint servers clean bench-smoke screenshot
 
 # The simulation falls back on the embedded broker and store: it needs no server installed.
 sim: $(STAMP)
@@ -30,6 +30,11 @@ bench-smoke: $(STAMP)
 	@set -e; for bench in $(BENCHES); do \
 		echo "== $$bench --smoke"; $(BIN)/python $$bench --smoke; \
 	done
+
+# The README's picture of the live page during an abort: flies the explosion scenario and
+# photographs the page in headless Chromium while the capsule hangs under its chutes.
+screenshot: $(STAMP) servers
+	$(BIN)/python tools/webcast_screenshot.py docs/live-page-abort.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
