@@ -64,9 +64,11 @@ class LaunchWindow:
         return self.opens + self.length
 
     def next_poll(self, now: float) -> float | None:
-        """When to poll again after a poll at ``now``; ``None`` when that is past the close."""
-        at = now + self.every
-        return at if at <= self.closes + 1e-9 else None
+        """When to poll again after a poll at ``now``: ``every`` later, the last time at the
+        close itself (the window is open until then); ``None`` once it has closed."""
+        if now >= self.closes - 1e-9:
+            return None
+        return min(now + self.every, self.closes)
 
     def as_data(self) -> dict[str, float]:
         return {"opens": self.opens, "closes": self.closes, "every": self.every}

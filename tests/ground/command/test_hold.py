@@ -115,8 +115,9 @@ def test_judge_holds_while_the_window_is_open_and_names_the_next_poll() -> None:
     assert (held.verdict, held.next_poll) == (Verdict.HOLD, 110.0)
     assert held.detail.endswith("; polling every 10 s")
     assert "weather: gusts 26 m/s" in held.detail
-    assert judge((STORM,), window, 150.0).verdict is Verdict.HOLD, "a last poll at the close"
-    assert judge((STORM,), window, 150.5).verdict is Verdict.SCRUB
+    late = judge((STORM,), window, 150.5)
+    assert (late.verdict, late.next_poll) == (Verdict.HOLD, 160.0), "a last poll at the close"
+    assert judge((STORM,), window, 160.0).verdict is Verdict.SCRUB
     assert judge((CALM, READY), window, 155.0).verdict is Verdict.LAUNCH
     no_window = judge((STORM,), LaunchWindow(100.0, 0.0, 10.0), 100.0)
     assert no_window.verdict is Verdict.SCRUB
