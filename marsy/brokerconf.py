@@ -39,6 +39,8 @@ _DEVICE_CHANNELS = {
     Device.SATELLITE: (Channel.TELEMETRY, Channel.ACK),
     Device.SUIT: (Channel.VITALS, Channel.ACK),
 }
+_DEVICE_OWN = (Channel.COUNTERS,)
+"""What every device writes beside its stream: its agent's retained counters."""
 _DEVICE_READS: Mapping[Device, tuple[tuple[Channel, str], ...]] = {
     # The crew's safety path: the suit hears the rocket's abort directly, no ground in between.
     Device.SUIT: ((Channel.EVENTS, Device.ROCKET),),
@@ -62,7 +64,7 @@ def acl_rules(user: Role, topics: Topics) -> list[AclRule]:
     """What every login of one role may publish and read."""
     rules: list[AclRule] = []
     if isinstance(user, Device):
-        for channel in _DEVICE_CHANNELS[user] + _OWN_CHANNELS:
+        for channel in _DEVICE_CHANNELS[user] + _OWN_CHANNELS + _DEVICE_OWN:
             rules.append(AclRule("write", topics.topic(channel, user)))
         rules.append(AclRule("read", topics.command(user)))
         rules.append(AclRule("read", topics.mission_status))

@@ -8,7 +8,11 @@ The :class:`Agent` only wires its parts and runs them, four threads with one job
 - inbox (:mod:`edge.runtime.inbox`): deliveries from the broker, each MQTT-acked only once
   handled; commands go through the :mod:`~edge.runtime.commands` handler (checks → board →
   acknowledgement, answered commands journalled);
-- heartbeat (:mod:`edge.runtime.heartbeat`): a health message every ``heartbeat_interval``.
+- heartbeat (:mod:`edge.runtime.heartbeat`): a health message every ``heartbeat_interval``,
+  and the agent's counters, retained.
+
+At stop the others end first; the agent's last counters are queued, and the forwarder sends
+what waits for up to :data:`DRAIN` seconds while the broker is there.
 
 Its transports (the board's line, the bus, the outbox) are built outside and handed over
 (:func:`edge.runtime.factory.open_agent`); the agent closes them when it stops. Building one
@@ -43,6 +47,9 @@ logger = logging.getLogger(__name__)
 
 JOIN_TIMEOUT = 5.0
 """Seconds to wait for each thread at stop before closing the transports under it."""
+DRAIN = 3.0
+"""Seconds the forwarder goes on sending what waits once the agent stops (its last counters
+among it), while the broker is there."""
 
 
 class Agent:
@@ -105,9 +112,11 @@ class Agent:
             interval=settings.heartbeat_interval,
         )
         self.forwarder = Forwarder(
-            outbox, bus, replay_window=settings.replay_window, name=str(self.device)
+            outbox, bus, replay_window=settings.replay_window, name=str(self.device), drain=DRAIN
         )
         self._halt = threading.Event()
+        self._halt_forwarder = threading.Event()
+        """Set after the others stopped and the last counters were queued."""
 
     @property
     def mission_id(self) -> str:
@@ -136,7 +145,7 @@ class Agent:
                 self._start("inbox", self.inbox.run),
                 self._start("health", self.heartbeat.run),
             ]
-            forwarder = self._start("forwarder", self.forwarder.run)
+            forwarder = self._start("forwarder", self.forwarder.run, self._halt_forwarder)
             logger.info("%s agent up: board %s", self.device, self.settings.serial_url)
             stop.wait()
             logger.info("%s agent stopping", self.device)
@@ -149,9 +158,15 @@ class Agent:
         self._halt.set()
         for thread in workers:
             thread.join(timeout=JOIN_TIMEOUT)
+        if forwarder is not None:
+            try:
+                self.heartbeat.beat()  # the last word on what this agent numbered
+            except Exception:
+                logger.exception("%s: the last counters could not be queued", self.device)
+        self._halt_forwarder.set()
         self.outbox.wake()
         if forwarder is not None:
-            forwarder.join(timeout=JOIN_TIMEOUT)  # it sends what is in flight first
+            forwarder.join(timeout=JOIN_TIMEOUT)  # it sends what waits first, for a while
         try:
             self.bus.stop()
         finally:
@@ -160,21 +175,29 @@ class Agent:
             finally:
                 self.outbox.close()
 
-    def _start(self, name: str, loop: Callable[[threading.Event], None]) -> threading.Thread:
-        thread = threading.Thread(target=self._guard(name, loop), name=name, daemon=True)
+    def _start(
+        self,
+        name: str,
+        loop: Callable[[threading.Event], None],
+        halt: threading.Event | None = None,
+    ) -> threading.Thread:
+        guarded = self._guard(name, loop, halt or self._halt)
+        thread = threading.Thread(target=guarded, name=name, daemon=True)
         thread.start()
         return thread
 
-    def _guard(self, name: str, loop: Callable[[threading.Event], None]) -> Callable[[], None]:
+    def _guard(
+        self, name: str, loop: Callable[[threading.Event], None], halt: threading.Event
+    ) -> Callable[[], None]:
         """A loop that dies of a bug restarts after a pause instead of silencing the agent."""
 
         def run() -> None:
-            while not self._halt.is_set():
+            while not halt.is_set():
                 try:
-                    loop(self._halt)
+                    loop(halt)
                     return
                 except Exception:
                     logger.exception("%s: %s failed; restarting it", self.device, name)
-                    self._halt.wait(1.0)
+                    halt.wait(1.0)
 
         return run

@@ -77,7 +77,6 @@ class CommandHandler:
         if not accepted and not reason:
             reason = "refused by the board"
         self.publisher.publish(
-            "acks",
             CommandAck,
             answers=command.command_id,
             mission_id=command.mission_id,

@@ -74,10 +74,12 @@ class Forwarder:
         window: int = WINDOW,
         clock: Callable[[], float] = time.monotonic,
         name: str = "agent",
+        drain: float = 0.0,
     ) -> None:
         self.outbox = outbox
         self.bus = bus
         self.replay_window = replay_window
+        self.drain = drain
         self.window = window
         self.clock = clock
         self.name = name
@@ -96,10 +98,20 @@ class Forwarder:
         self._forgot_at = float("-inf")
 
     def run(self, stop: threading.Event) -> None:
-        """Forward until ``stop`` is set and nothing is in flight (or the broker is away)."""
+        """Forward until ``stop`` is set; then, while the broker is there, send what waits for
+        up to ``drain`` seconds more (the agent's last counters among it), and end once nothing
+        is in flight."""
         self._reset()  # after a crash of this loop, start again from what the outbox holds
-        while not stop.is_set() or (self._inflight and self.bus.connected.is_set()):
-            self.step(sending=not stop.is_set())
+        while not stop.is_set():
+            self.step()
+        deadline = self.clock() + self.drain
+        while self.bus.connected.is_set() and (
+            self._inflight or (self.clock() < deadline and self._unsent())
+        ):
+            self.step(sending=self.clock() < deadline)
+
+    def _unsent(self) -> bool:
+        return self._replay_after is not None or bool(self.outbox.peek(1, after=self._last_id))
 
     def step(self, *, sending: bool = True) -> None:
         """One pass: notice a new connection, send (replay first), take acknowledgements."""

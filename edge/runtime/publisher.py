@@ -24,6 +24,7 @@ from marsy.protocol import (
     MissionEvent,
     Topics,
     encode_message,
+    kind_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ class Publisher:
         answers: str | None = None,
     ) -> None:
         """Queue what ``make(first_seq)`` builds, numbered in ``stream`` of ``mission_id`` (each
-        mission's streams count from 0): every message made must be of that mission."""
+        mission's streams count from 0; a stream is named by its messages' ``kind``): every
+        message made must be of that mission."""
 
         def build_rows(first_seq: int) -> list[tuple[str, bytes, bool]]:
             return [
@@ -69,14 +71,12 @@ class Publisher:
 
         self.outbox.append(stream, build_rows, mission=mission_id, answers=answers)
 
-    def publish(
-        self, stream: str, model: type[BaseModel], *, answers: str | None = None, **fields: Any
-    ) -> None:
+    def publish(self, model: type[BaseModel], *, answers: str | None = None, **fields: Any) -> None:
         """Queue one message of ``model`` with this agent's envelope around ``fields`` (of the
-        mission flown unless ``fields`` name one)."""
+        mission flown unless ``fields`` name one), numbered in the stream of its kind."""
         mission_id = fields.pop("mission_id", self.memory.mission_id)
         self.queue(
-            stream,
+            kind_of(model),
             mission_id,
             lambda seq: [
                 model(
@@ -90,9 +90,14 @@ class Publisher:
             answers=answers,
         )
 
+    def count(self, mission_id: str, what: str, n: int) -> None:
+        """Count ``n`` of ``what`` (frames read, refused...) for ``mission_id``."""
+        if n:
+            self.outbox.count(mission_id, what, n)
+
     def event(self, event: EventType, detail: str = "") -> None:
-        self.publish("events", MissionEvent, event=event, device=self.device, detail=detail[:2000])
+        self.publish(MissionEvent, event=event, device=self.device, detail=detail[:2000])
 
     def log(self, level: LogLevel, message: str) -> None:
         logger.log(logging.getLevelName(level.upper()), "%s", message)
-        self.publish("logs", LogRecord, level=level, message=message[:2000])
+        self.publish(LogRecord, level=level, message=message[:2000])

@@ -3,7 +3,8 @@
 Telemetry frames become the device's measurement messages (numbered in one transaction, so the
 numbers and the messages agree), event frames become mission events once each (boards repeat
 them), and the board's answers to commands wake the :class:`~edge.runtime.board.Board` call
-waiting for them. A frame the contract refuses is counted, never fatal.
+waiting for them. A frame the contract refuses is counted, never fatal; so are, per mission,
+the frames read and the damaged ones the line threw away.
 """
 
 from __future__ import annotations
@@ -18,11 +19,19 @@ from pydantic import BaseModel
 
 from edge.runtime.behaviour import AgentPort, Behaviour
 from edge.runtime.board import Board
+from edge.runtime.counting import FRAMES_BAD, FRAMES_READ, FRAMES_REFUSED
 from edge.runtime.memory import FlightMemory
 from edge.runtime.publisher import Publisher
 from edge.runtime.serial_link import BoardLink
 from edge.runtime.stats import AgentStats
-from marsy.protocol import ContractError, Device, EventType, measurement
+from marsy.protocol import (
+    ContractError,
+    Device,
+    EventType,
+    kind_of,
+    measurement,
+    measurement_model,
+)
 from marsy.protocol.framing import AckFrame, EventFrame, Frame, TelemetryFrame
 
 logger = logging.getLogger(__name__)
@@ -58,13 +67,26 @@ class Reader:
         self.last_frame = 0.0
         """``time.monotonic()`` of the last frames read: is the board talking?"""
         self._seen_events: deque[tuple[int, EventType]] = deque(maxlen=SEEN_EVENTS)
+        self._line = (0, 0)
+        """The line's (frames, bad frames) counted so far."""
+        self._refused = 0
+        """Frames of the last batch the contract refused."""
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             frames = self.link.read(timeout=0.2)
+            self._count_line()
             if frames:
                 self.last_frame = time.monotonic()
                 self.handle(frames)
+
+    def _count_line(self) -> None:
+        """The line's intact and damaged frames since the last read, for the mission flown."""
+        stats = self.link.stats
+        mission_id = self.memory.mission_id
+        self.publisher.count(mission_id, FRAMES_READ, stats.frames - self._line[0])
+        self.publisher.count(mission_id, FRAMES_BAD, stats.bad_frames - self._line[1])
+        self._line = (stats.frames, stats.bad_frames)
 
     def handle(self, frames: Sequence[Frame]) -> None:
         """Queue what ``frames`` say: events one by one, then the telemetry in one batch."""
@@ -76,11 +98,14 @@ class Reader:
                 self._event(frame)
         if telemetry:
             mission_id = self.memory.mission_id  # once: the numbers and the messages must agree
+            self._refused = 0
             self.publisher.queue(
-                "telemetry",
+                kind_of(measurement_model(self.device)),
                 mission_id,
                 lambda seq: self._telemetry_messages(telemetry, mission_id, seq),
             )
+            self.publisher.count(mission_id, FRAMES_REFUSED, self._refused)
+            self.memory.sampled()
 
     def _event(self, frame: EventFrame) -> None:
         if (frame.seq, frame.event) in self._seen_events:
@@ -110,6 +135,7 @@ class Reader:
                 )
             except ContractError as exc:
                 self.stats.invalid_frames += 1
+                self._refused += 1
                 logger.debug("frame refused by the contract: %s", exc)
                 continue
             state = self.memory.state

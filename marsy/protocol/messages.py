@@ -191,6 +191,56 @@ class Alert(_Envelope):
     message: Text = ""
 
 
+Count = Annotated[int, Field(ge=0, lt=2**63)]
+
+
+class StreamCount(_Model):
+    """One stream of one mission (its messages of one kind) as the device's agent numbered it."""
+
+    numbered: Count
+    """Messages the agent numbered: the stream's next sequence number, what it sent."""
+    dropped: Count = 0
+    """Of those, dropped by the agent itself: its outbox's bound, a full disk with a full
+    memory, or a crash while the disk was full. The rest went to the broker."""
+
+
+class AgentCounters(_Model):
+    """What one agent counted, from its board's line to its broker, for one mission.
+
+    The streams are keyed by the ``kind`` of their messages (``telemetry`` or ``vitals``,
+    ``event``, ``ack``, ``log``, ``health``, ``counters``). Samples taken on ``standby``,
+    before the agent learnt its mission, are numbered apart and reported apart, never as part
+    of the mission. Frames are counted per mission across the agent's restarts; the disk's
+    figures since the agent started.
+    """
+
+    frames_read: Count
+    """Intact frames read from the board while on this mission."""
+    frames_bad: Count
+    """Damaged frames the line threw away (bad checksum, garbage) while on this mission."""
+    frames_refused: Count
+    """Intact frames the contract refused (not numbered) while on this mission."""
+    write_failures: Count
+    """Outbox transactions the disk refused since the agent started."""
+    held: Count
+    """Messages waiting in memory for the disk right now."""
+    held_total: Count
+    """Messages that had to wait in memory since the agent started."""
+    dropped_full: Count
+    """Of those, dropped because the memory was full too (counted in their streams)."""
+    streams: dict[Identifier, StreamCount]
+    standby: dict[Identifier, StreamCount] = Field(default_factory=dict)
+
+
+class DeviceCounters(_Envelope):
+    """One agent's :class:`AgentCounters` for the mission it flies, retained: the latest word
+    of a device on what it sent, for a ledger read after the flight (also in its heartbeats)."""
+
+    kind: Literal["counters"] = "counters"
+    device: Device
+    counters: AgentCounters
+
+
 class DeviceHealth(_Envelope):
     """A device agent's periodic heartbeat: is its serial line, queue and link healthy?"""
 
@@ -204,6 +254,8 @@ class DeviceHealth(_Envelope):
     """Messages the bounded outbox had to drop (oldest first) since the agent was installed."""
     reconnects: Annotated[int, Field(ge=0)]
     board_online: bool
+    counters: AgentCounters | None = None
+    """What the agent counted of this mission (agents before these counters send none)."""
 
 
 class ServiceHealth(_Envelope):
@@ -272,6 +324,7 @@ Message = Annotated[
     | WebcastLine
     | Alert
     | DeviceHealth
+    | DeviceCounters
     | ServiceHealth
     | DeadLetter
     | DevicePresence,
@@ -334,12 +387,22 @@ def build(model: type[M], **fields: Any) -> M:
         raise _contract_error(exc) from None
 
 
+def kind_of(model: type[BaseModel]) -> str:
+    """The ``kind`` tag of a message model (``telemetry``, ``event``...)."""
+    return str(model.model_fields["kind"].default)
+
+
+def measurement_model(device: Device) -> type[DeviceTelemetry] | type[AstronautVitals]:
+    """The model of ``device``'s samples: the suit's are the astronaut's vitals, the
+    vehicles' are telemetry."""
+    return AstronautVitals if device is Device.SUIT else DeviceTelemetry
+
+
 def measurement(
     device: Device, *, astronaut: str | None = None, **fields: Any
 ) -> DeviceTelemetry | AstronautVitals:
-    """One sample of ``device``'s sensor board as its message: the suit's are the astronaut's
-    vitals (and need ``astronaut``), the vehicles' are telemetry. :class:`ContractError` on bad
-    input, as :func:`build`."""
+    """One sample of ``device``'s sensor board as its message (see :func:`measurement_model`;
+    the suit's need ``astronaut``). :class:`ContractError` on bad input, as :func:`build`."""
     if device is Device.SUIT:
         return build(AstronautVitals, device=device, astronaut=astronaut, **fields)
     return build(DeviceTelemetry, device=device, **fields)

@@ -15,6 +15,7 @@ from marsy.protocol.messages import (
     AstronautVitals,
     CommandAck,
     DeviceCommand,
+    DeviceCounters,
     DeviceHealth,
     DeviceTelemetry,
     Message,
@@ -36,7 +37,7 @@ def check_origin(topics: Topics, topic: str, message: Message) -> None:
         raise ContractError(field, f"belongs on {expected!r}, came on {topic!r}")
     if isinstance(message, MissionStatus) and message.source != Service.COMMAND:
         raise ContractError("source", "only command publishes the mission status")
-    own_report = DeviceTelemetry | AstronautVitals | DeviceHealth | CommandAck
+    own_report = DeviceTelemetry | AstronautVitals | DeviceHealth | DeviceCounters | CommandAck
     if isinstance(message, own_report) and message.device != message.source:
         raise ContractError("device", f"{message.source} cannot report for the {message.device}")
     if (

@@ -22,6 +22,7 @@ from marsy.protocol.messages import (
     CommandAck,
     DeadLetter,
     DeviceCommand,
+    DeviceCounters,
     DeviceHealth,
     DevicePresence,
     DeviceTelemetry,
@@ -49,10 +50,11 @@ class Channel(StrEnum):
     ERRORS = "errors"
     PRESENCE = "presence"
     HEALTH = "health"
+    COUNTERS = "counters"
     DEADLETTER = "deadletter"
 
 
-RETAINED = frozenset({Channel.MISSION, Channel.PRESENCE})
+RETAINED = frozenset({Channel.MISSION, Channel.PRESENCE, Channel.COUNTERS})
 """Channels whose last message is retained, so a late subscriber learns the current state."""
 
 _CHANNEL_OF: dict[type[BaseModel], Channel] = {
@@ -66,6 +68,7 @@ _CHANNEL_OF: dict[type[BaseModel], Channel] = {
     Alert: Channel.ERRORS,
     DevicePresence: Channel.PRESENCE,
     DeviceHealth: Channel.HEALTH,
+    DeviceCounters: Channel.COUNTERS,
     ServiceHealth: Channel.HEALTH,
     DeadLetter: Channel.DEADLETTER,
     MissionStatus: Channel.MISSION,

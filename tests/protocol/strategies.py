@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from marsy.protocol import (
     MESSAGE_TYPES,
+    AgentCounters,
     Alert,
     AlertRule,
     AstronautVitals,
@@ -16,6 +17,7 @@ from marsy.protocol import (
     DeadLetter,
     Device,
     DeviceCommand,
+    DeviceCounters,
     DeviceHealth,
     DevicePresence,
     DeviceTelemetry,
@@ -30,6 +32,7 @@ from marsy.protocol import (
     PresenceState,
     ServiceHealth,
     Severity,
+    StreamCount,
     ValueType,
     WebcastLine,
     parameters_of,
@@ -137,6 +140,23 @@ alerts = st.builds(
     **envelope,
 )
 counts = st.integers(0, 2**31)
+stream_counts = st.dictionaries(
+    identifiers,
+    st.builds(StreamCount, numbered=counts, dropped=counts),
+    max_size=4,
+)
+agent_counters = st.builds(
+    AgentCounters,
+    frames_read=counts,
+    frames_bad=counts,
+    frames_refused=counts,
+    write_failures=counts,
+    held=counts,
+    held_total=counts,
+    dropped_full=counts,
+    streams=stream_counts,
+    standby=stream_counts,
+)
 healths = st.builds(
     DeviceHealth,
     device=st.sampled_from(Device),
@@ -147,7 +167,11 @@ healths = st.builds(
     dropped=counts,
     reconnects=counts,
     board_online=st.booleans(),
+    counters=st.none() | agent_counters,
     **envelope,
+)
+device_counters = st.builds(
+    DeviceCounters, device=st.sampled_from(Device), counters=agent_counters, **envelope
 )
 deadletters = st.builds(
     DeadLetter,
@@ -184,6 +208,7 @@ BY_TYPE: dict[type, st.SearchStrategy[Any]] = {
     WebcastLine: webcasts,
     Alert: alerts,
     DeviceHealth: healths,
+    DeviceCounters: device_counters,
     ServiceHealth: service_healths,
     DeadLetter: deadletters,
     DevicePresence: presences,
