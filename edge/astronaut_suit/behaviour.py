@@ -54,11 +54,11 @@ class SuitBehaviour:
     def on_message(self, agent: AgentPort, message: Message) -> None:
         if not isinstance(message, MissionEvent):
             return
-        agent.state.event_times.setdefault(message.event, message.ts)  # for the interview
+        agent.remember_time(message.event, message.ts)  # for the interview, across a restart
         if message.event is not EventType.ABORT:
             return
-        if self.ejected_in == agent.mission_id:
-            return
+        if self.ejected_in == agent.mission_id or EventType.EJECTION in agent.state.events:
+            return  # ejected already (before a restart, the board's event says so)
         answer = agent.board_call(CommandAction.EJECT)
         if answer is not None and answer.accepted:
             self.ejected_in = agent.mission_id

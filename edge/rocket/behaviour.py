@@ -51,7 +51,7 @@ class RocketBehaviour:
 
     def on_board_event(self, agent: AgentPort, frame: EventFrame) -> None:
         if frame.event in CRITICAL and EventType.ABORT not in agent.state.events:
-            agent.state.events.add(EventType.ABORT)
+            agent.remember_event(EventType.ABORT, frame.time)
             # Published before the board's own event: the crew's path must not wait on anything.
             agent.publish_event(EventType.ABORT, f"{frame.event}: {frame.detail}")
 

@@ -3,8 +3,9 @@
 The runtime (:mod:`edge.runtime.agent` and its parts) does the serial line, the outbox, MQTT,
 commands and health for every device; a behaviour only says which commands the device's flight
 phase allows, what to do on a board event, and what to do on a bus message it subscribed to. It
-acts on the agent only through an :class:`AgentPort`: the flight state, the mission id, an event
-or a log line to publish, a command to the board; never the agent's threads or transports.
+acts on the agent only through an :class:`AgentPort`: the flight state (read; what it learns is
+remembered through the port, so a restart keeps it), the mission id, an event or a log line to
+publish, a command to the board; never the agent's threads or transports.
 """
 
 from __future__ import annotations
@@ -53,6 +54,14 @@ class AgentPort(Protocol):
 
     def publish_event(self, event: EventType, detail: str = "") -> None:
         """Queue a mission event of this device for the broker."""
+        ...
+
+    def remember_event(self, event: EventType, at: float) -> None:
+        """A step this device took (its own abort): in the state, kept across a restart."""
+        ...
+
+    def remember_time(self, event: EventType, at: float) -> None:
+        """When another vehicle's event came: in the state's times, kept across a restart."""
         ...
 
     def log(self, level: LogLevel, message: str) -> None:

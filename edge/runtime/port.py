@@ -31,6 +31,12 @@ class DevicePort:
     def publish_event(self, event: EventType, detail: str = "") -> None:
         self._publisher.event(event, detail)
 
+    def remember_event(self, event: EventType, at: float) -> None:
+        self._memory.record_event(event, at)
+
+    def remember_time(self, event: EventType, at: float) -> None:
+        self._memory.record_time(event, at)
+
     def log(self, level: LogLevel, message: str) -> None:
         self._publisher.log(level, message)
 

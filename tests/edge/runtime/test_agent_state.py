@@ -59,3 +59,32 @@ def test_a_restarted_agent_keeps_its_mission_and_the_steps_taken(tmp_path: Path)
     )
     assert second.behaviour.refuse(separate, second.state) == "the stages are already separated"
     second.outbox.close()
+
+
+def test_what_the_flight_has_been_survives_a_restart(tmp_path: Path) -> None:
+    first = agent(tmp_path)
+    first.memory.join("M1")
+    first.reader.handle([EventFrame(Device.ROCKET, 1, 100.0, EventType.LIFTOFF, "")])
+    first.port.remember_time(EventType.MAX_Q, 157.0)
+    first.port.remember_event(EventType.ABORT, 170.0)
+    first.state.phase = FlightPhase.ABORT
+    first.state.peaks["g_load"] = 3.8
+    first.state.latest["g_load"] = 1.0
+    first.memory.sampled()  # a change of phase is saved at once
+    first.outbox.close()
+
+    second = agent(tmp_path)
+    assert second.mission_id == "M1"
+    assert second.state.phase is FlightPhase.ABORT
+    assert second.state.events == {EventType.LIFTOFF, EventType.ABORT}
+    assert second.state.event_times == {
+        EventType.LIFTOFF: 100.0,
+        EventType.MAX_Q: 157.0,
+        EventType.ABORT: 170.0,
+    }
+    assert (second.state.peaks, second.state.latest) == ({"g_load": 3.8}, {"g_load": 1.0})
+    second.memory.join("M2")
+    second.outbox.close()
+    third = agent(tmp_path)
+    assert (third.mission_id, third.state.events, third.state.event_times) == ("M2", set(), {})
+    third.outbox.close()
