@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from pathlib import Path
 
 from devservers.process import LocalServer
 from marsy.clock import MissionClock
@@ -58,8 +59,7 @@ def fly(
         private_broker=options.broker_url is None,
         private_store=options.influx_url is None,
     )
-    run = (options.run_dir / time.strftime("%Y%m%d-%H%M%S")).resolve()
-    run.mkdir(parents=True, exist_ok=True)
+    run = new_run_folder(options.run_dir)
     say(f"run folder {run}")
     supervisor = Supervisor(run / "logs")
     with (
@@ -110,6 +110,23 @@ def fly(
         finally:
             supervisor.stop()
             say("every process stopped")
+
+
+def new_run_folder(runs: Path) -> Path:
+    """A folder of this run's own under ``runs``, named by the time it started; a second run
+    started in the same second (another ``marsy sim`` on the same ``--run-dir``) gets the next
+    free suffix (``-2``, ``-3``...): each name is taken by creating it, which only one can."""
+    runs.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    number = 1
+    while True:
+        run = runs / (stamp if number == 1 else f"{stamp}-{number}")
+        try:
+            run.mkdir()
+        except FileExistsError:
+            number += 1
+            continue
+        return run.resolve()
 
 
 def _relay(options: SimOptions, broker: Broker, stack: ExitStack) -> Relay | None:

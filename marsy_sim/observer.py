@@ -137,8 +137,7 @@ def observe(
         ended_at: float | None = None
         began = time.monotonic()
         fallback = Fallback(began)
-        if faults is not None:
-            faults.begin(mission_id, began)
+        _begin(mission_id, began, faults, monkey)
         while True:
             for name in supervisor.check():
                 say(f"{name} exited and was restarted")
@@ -167,8 +166,7 @@ def observe(
         if monkey is not None:
             monkey.settle()
     finally:
-        if faults is not None:
-            faults.settle()  # undo what is still in force, whatever happened
+        _wind_down(faults, monkey)
         observer.stop()
     timeline, ledger = collect(plan, mission_id)
     result = MissionResult(
@@ -189,6 +187,24 @@ def observe(
     if monkey is not None:
         result.chaos = monkey.summary()
     return result
+
+
+def _begin(
+    mission_id: str, began: float, faults: FaultRunner | None, monkey: ChaosMonkey | None
+) -> None:
+    """The fault plan and the chaos monkey learn the mission they strike."""
+    if faults is not None:
+        faults.begin(mission_id, began)
+    if monkey is not None:
+        monkey.begin(mission_id)
+
+
+def _wind_down(faults: FaultRunner | None, monkey: ChaosMonkey | None) -> None:
+    """Whatever happened: the faults still in force undone, the monkey's probes closed."""
+    if faults is not None:
+        faults.settle()
+    if monkey is not None:
+        monkey.close()
 
 
 def _ask(command: str, observer: MqttBus, watch: Watch, letters: DeadLetters) -> None:
