@@ -251,7 +251,8 @@ class DeviceHealth(_Envelope):
     frames_bad: Annotated[int, Field(ge=0)]
     queue_depth: Annotated[int, Field(ge=0)]
     dropped: Annotated[int, Field(ge=0)]
-    """Messages the bounded outbox had to drop (oldest first) since the agent was installed."""
+    """Messages the agent had to drop since it was installed: its outbox's bound (oldest
+    first), or a full disk with a full memory (see ``counters`` for where)."""
     reconnects: Annotated[int, Field(ge=0)]
     board_online: bool
     counters: AgentCounters | None = None
