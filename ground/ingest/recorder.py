@@ -30,10 +30,13 @@ from marsy.clock import MissionClock
 from marsy.mqtt import Delivery, MqttBus
 from marsy.protocol import (
     AstronautVitals,
+    Channel,
     ContractError,
     DeviceTelemetry,
     Message,
-    decode_delivery,
+    check_origin,
+    decode_as,
+    decode_message,
 )
 from marsy.settings import IngestSettings
 from marsy.store import BatchWriter
@@ -42,6 +45,15 @@ logger = logging.getLogger(__name__)
 
 Route = Callable[[Message], tuple[str, str] | None]
 """Where a message is stored: ``(database, line protocol)``, or ``None`` if not here."""
+
+_SAMPLES: dict[Channel, type[DeviceTelemetry | AstronautVitals]] = {
+    Channel.TELEMETRY: DeviceTelemetry,
+    Channel.VITALS: AstronautVitals,
+}
+"""The channels whose topic names the one model their messages may be."""
+
+RUN = 1000
+"""Deliveries taken off the bus in one go, at most."""
 
 INFLUXDB = "<influxdb>"
 """The source dead letters about batches InfluxDB refused are counted under."""
@@ -133,17 +145,15 @@ class Recorder:
 
     def _consume(self) -> None:
         while not self._stop.is_set():
-            delivery = self.bus.receive(timeout=0.2)
-            if delivery is None:
-                continue
-            ticket = self._acks.ticket()
-            try:
-                self._handle(delivery, ticket)
-            except Exception:  # one poisoned message must not stop the recorder
-                logger.exception("%s: failed on a message from %s", self.name, delivery.topic)
-                source = source_of(self.bus.topics, delivery.topic)
-                self._refuse(source, delivery, "<recorder>", "internal error while handling it")
-                self._finish(ticket, delivery)
+            for delivery in self.bus.receive_many(RUN, timeout=0.2):
+                ticket = self._acks.ticket()
+                try:
+                    self._handle(delivery, ticket)
+                except Exception:  # one poisoned message must not stop the recorder
+                    logger.exception("%s: failed on a message from %s", self.name, delivery.topic)
+                    source = source_of(self.bus.topics, delivery.topic)
+                    self._refuse(source, delivery, "<recorder>", "internal error while handling it")
+                    self._finish(ticket, delivery)
 
     def _handle(self, delivery: Delivery, ticket: int) -> None:
         """Refuse, ignore or store one delivery; the ticket is finished by the end of it, or by
@@ -163,7 +173,7 @@ class Recorder:
             self._finish(ticket, delivery)
             return
         try:
-            message = decode_delivery(self.bus.topics, delivery.topic, delivery.payload)
+            message = self._decode(delivery.topic, delivery.payload)
         except ContractError as exc:
             counts.refused += 1
             self._refuse(source, delivery, exc.field, exc.reason)
@@ -196,6 +206,17 @@ class Recorder:
 
         self.writer.add(database, line, stored)
 
+    def _decode(self, topic: str, payload: bytes) -> Message:
+        """The contract's decoding and origin check; a sample's topic names its model, which
+        spares the union's dispatch on the busiest channels."""
+        try:
+            model = _SAMPLES.get(self.bus.topics.parse(topic)[0])
+        except ValueError:
+            model = None
+        message = decode_message(payload) if model is None else decode_as(model, payload)
+        check_origin(self.bus.topics, topic, message)
+        return message
+
     def _finish(self, ticket: int, delivery: Delivery) -> None:
         """A delivery handled without the store: acknowledged in its turn."""
         self._acks.finish(ticket, delivery)
@@ -206,9 +227,7 @@ class Recorder:
 
     def _release(self, deliveries: list[object]) -> None:
         self.ledger.save()  # the ledger is durable before the broker forgets the messages
-        for delivery in deliveries:
-            assert isinstance(delivery, Delivery)
-            self.bus.ack(delivery)
+        self.bus.ack_many(deliveries)  # type: ignore[arg-type]  # the tickets' items
 
     def _refuse(
         self, source: str, delivery: Delivery, field: str, reason: str, *, in_full: bool = True

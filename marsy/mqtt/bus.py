@@ -4,8 +4,10 @@
   queued QoS-1 messages while we are away, and across its own restarts. The client id is the
   login (``settings.username``): the broker enforces it (``use_username_as_clientid``), so a
   process cannot pick one, and a second connection needs a login of its own (marsy.logins).
-- Manual acknowledgement: a delivery is PUBACKed only when the consumer calls :meth:`ack`,
-  after it has durably handled it; anything not acked is redelivered after a reconnect.
+- Manual acknowledgement: a delivery is PUBACKed only when the consumer calls :meth:`ack`
+  (or :meth:`ack_many` for a run, in one write), after it has durably handled it; anything not
+  acked is redelivered after a reconnect. A consumer that keeps up takes deliveries in runs
+  (:meth:`receive_many`); the socket is read by :class:`~marsy.mqtt.client.BusClient`.
 - Every publish is QoS 1 unless asked otherwise, its return code is checked, and at most
   ``max_inflight`` publishes wait for PUBACK at once: past that, :meth:`publish` blocks instead of
   letting paho refuse with ``MQTT_ERR_QUEUE_SIZE``. A broker refusal (MQTT 5 reason code, e.g.
@@ -38,6 +40,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import BaseModel
 
 from marsy.clock import WALL_CLOCK, MissionClock
+from marsy.mqtt.client import BusClient
 from marsy.mqtt.consuming import Delivery, Inbox
 from marsy.mqtt.errors import NotConnected, PublishRejected, PublishTimeout
 from marsy.mqtt.publishing import Outbox, Pending
@@ -95,11 +98,12 @@ class MqttBus:
     # --- set-up -----------------------------------------------------------------------------
 
     def _make_client(self) -> paho.Client:
-        client = paho.Client(
+        client = BusClient(
             CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
             protocol=MQTTProtocolVersion.MQTTv5,
             reconnect_on_failure=True,
+            on_deliveries=self._inbox.deliver_many,
         )
         s = self.settings
         if s.username is not None:
@@ -156,7 +160,11 @@ class MqttBus:
             )
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Say "offline" (retained), disconnect cleanly and stop the network thread."""
+        """Say "offline" (retained), disconnect cleanly and stop the network thread.
+
+        The offline status's PUBACK also tells that the broker has read every ack sent before
+        it: a broker taking a session over (the same login connecting again at once) may drop
+        acks it has not read yet, which would only bring those messages back, as duplicates."""
         self._stopping = True
         if self.presence is not None and self.connected.is_set():
             try:
@@ -195,9 +203,18 @@ class MqttBus:
         """Next delivery, or ``None`` after ``timeout`` seconds."""
         return self._inbox.receive(timeout)
 
+    def receive_many(self, limit: int, timeout: float | None = None) -> list[Delivery]:
+        """Every delivery waiting, at most ``limit``, in arrival order; ``[]`` after
+        ``timeout`` seconds without one. A consumer that keeps up takes them in runs."""
+        return self._inbox.receive_many(limit, timeout)
+
     def ack(self, delivery: Delivery) -> None:
         """Acknowledge a handled QoS-1 delivery; the broker then forgets it."""
         self._inbox.ack(self._client, delivery)
+
+    def ack_many(self, deliveries: list[Delivery]) -> None:
+        """Acknowledge handled deliveries in one write (one TCP segment, not one each)."""
+        self._inbox.ack_many(self._client, deliveries)
 
     # --- paho callbacks (network thread) ----------------------------------------------------
 

@@ -15,7 +15,7 @@ import pytest
 
 from devservers import LocalMosquitto
 from devservers.embedded.broker.instance import EmbeddedBroker
-from marsy.mqtt import MqttBus, NotConnected, Pending, PublishRejected, PublishTimeout
+from marsy.mqtt import Delivery, MqttBus, NotConnected, Pending, PublishRejected, PublishTimeout
 from marsy.protocol import (
     Channel,
     CommandAction,
@@ -161,6 +161,36 @@ def test_publishes_beyond_the_window_fail_loudly_while_the_broker_is_down(
             p.wait(timeout=15)
     finally:
         bus.stop(timeout=1)
+
+
+def test_acks_in_one_write_are_taken_and_only_the_unacked_come_back(
+    broker: AnyBroker, bus_factory: Callable[..., MqttBus]
+) -> None:
+    login = broker.add_login("telemetry")
+    settings = broker.settings_for(login)
+    consumer = MqttBus(settings, presence="telemetry")
+    consumer.subscribe(settings.topics.channel_filter(Channel.TELEMETRY))
+    consumer.start()
+    rocket = bus_factory(broker, "rocket")
+    rocket.start()
+    for pending in [rocket.publish_message(telemetry(seq)) for seq in range(500)]:
+        pending.wait()
+    taken: list[Delivery] = []
+    while len(taken) < 500:
+        run = consumer.receive_many(1000, timeout=5)
+        assert run, f"only {len(taken)} of 500 delivered"
+        taken += run
+    consumer.ack_many(taken[:300])
+    consumer.stop()  # its offline status is PUBACKed after the broker read the acks before it
+    again = MqttBus(settings)
+    again.subscribe(settings.topics.channel_filter(Channel.TELEMETRY))
+    again.start()
+    try:
+        back = [decode_as(DeviceTelemetry, p).seq for p in drain(again, 2.0)]
+    finally:
+        again.stop(timeout=1)
+    assert [decode_as(DeviceTelemetry, d.payload).seq for d in taken] == list(range(500))
+    assert sorted(back) == list(range(300, 500))
 
 
 # --- no loss: 10,000 QoS-1 messages across a consumer crash and a broker restart -----------

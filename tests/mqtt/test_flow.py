@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import paho.mqtt.client as paho
 import pytest
-from paho.mqtt.enums import MQTTErrorCode
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.reasoncodes import ReasonCode
 
 from marsy.mqtt import BusStats, Delivery, PublishRejected, PublishTimeout
+from marsy.mqtt.client import CHUNK, Arrival, BusClient
 from marsy.mqtt.consuming import Inbox
 from marsy.mqtt.publishing import Outbox
 from marsy.settings import MqttSettings
@@ -113,9 +114,92 @@ def test_an_ack_from_an_earlier_connection_is_dropped_and_counted() -> None:
 def test_a_delivery_carries_the_connection_it_arrived_on() -> None:
     inbox = Inbox(BusStats())
     inbox.generation = 3
-    message = paho.MQTTMessage(5, b"marsy/telemetry/rocket")
-    message.payload, message.qos = b"{}", 1
-    inbox.on_message(message)
+    inbox.deliver_many([("marsy/telemetry/rocket", b"{}", 1, False, False, 5)])
     got = inbox.receive(0.1)
     assert got == Delivery("marsy/telemetry/rocket", b"{}", 1, False, False, 5, 3)
     assert inbox.receive(0.01) is None and inbox.stats.received == 1
+
+
+# --- reading in chunks, acking in runs ------------------------------------------------------
+
+
+def publish_packet(topic: str, payload: bytes, mid: int, *, expiry: int | None = None) -> bytes:
+    """An MQTT 5 QoS-1 PUBLISH as a broker sends it, with a message expiry property or none."""
+    props = b"" if expiry is None else b"\x02" + expiry.to_bytes(4, "big")
+    body = len(topic).to_bytes(2, "big") + topic.encode() + mid.to_bytes(2, "big")
+    body += bytes([len(props)]) + props + payload
+    length, remaining = bytearray(), len(body)
+    while True:
+        byte, remaining = remaining % 128, remaining // 128
+        length.append(byte | (0x80 if remaining else 0))
+        if not remaining:
+            break
+    return bytes([0x32]) + bytes(length) + body
+
+
+class PiecedSocket:
+    """A socket whose bytes arrive in the given pieces, then nothing (would block)."""
+
+    def __init__(self, data: bytes, piece: int) -> None:
+        self.pieces = [data[i : i + piece] for i in range(0, len(data), piece)]
+        self.reads = 0
+
+    def recv(self, size: int) -> bytes:
+        if not self.pieces:
+            raise BlockingIOError
+        self.reads += 1
+        piece = self.pieces.pop(0)
+        if len(piece) > size:
+            self.pieces.insert(0, piece[size:])
+        return piece[:size]
+
+    def close(self) -> None:
+        self.pieces = []
+
+
+@pytest.mark.parametrize("piece", [1, 7, 1000, 100_000])
+def test_publish_packets_cut_anywhere_arrive_whole_and_in_order(piece: int) -> None:
+    sent = [
+        (f"marsy/telemetry/r{i % 3}", bytes([i % 251]) * (i * 37 % 600), i + 1, i % 2 == 0)
+        for i in range(400)
+    ]
+    stream = b"".join(
+        publish_packet(topic, payload, mid, expiry=60 if odd else None)
+        for topic, payload, mid, odd in sent
+    )
+    runs: list[list[Arrival]] = []
+    client = BusClient(
+        CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5, on_deliveries=runs.append
+    )
+    client.manual_ack_set(True)
+    sock = PiecedSocket(stream, piece)
+    client._sock = sock  # type: ignore[assignment]
+    while sock.pieces:
+        assert client.loop_read() == MQTTErrorCode.MQTT_ERR_SUCCESS
+    got = [arrival for run in runs for arrival in run]
+    assert got == [(topic, payload, 1, False, False, mid) for topic, payload, mid, _ in sent]
+    if piece >= 1000:  # each piece is read once or twice, not a few bytes at a time
+        assert sock.reads <= 2 * -(-len(stream) // min(piece, CHUNK))
+
+
+def test_acks_leave_in_one_write_and_never_cross_to_a_later_connection() -> None:
+    class Recorder(ScriptedClient):
+        written: list[bytes] = []
+
+        def _packet_queue(self, command: int, packet: bytes, mid: int, qos: int) -> None:
+            self.written.append(packet)
+
+    inbox, client = Inbox(BusStats()), Recorder()
+    inbox.generation = 2
+    run = [delivery(7, 1), delivery(8, 2), delivery(9, 2, qos=0), delivery(300, 2)]
+    inbox.ack_many(client, run)  # type: ignore[arg-type]
+    assert client.written == [b"\x40\x02\x00\x08" + b"\x40\x02\x01\x2c"]
+    assert (inbox.stats.acked, inbox.stats.stale_acks) == (2, 1)
+
+
+def test_deliveries_are_taken_in_runs_in_arrival_order() -> None:
+    inbox = Inbox(BusStats())
+    inbox.deliver_many([("t", bytes([i]), 1, False, False, i) for i in range(1, 6)])
+    assert [d.mid for d in inbox.receive_many(3, 0.1)] == [1, 2, 3]
+    assert [d.mid for d in inbox.receive_many(10, 0.1)] == [4, 5]
+    assert inbox.receive_many(10, 0.05) == []
