@@ -101,8 +101,12 @@ def test_a_weather_hold_polls_on_and_launches_as_soon_as_the_weather_is_go(
 
     assert call("DELETE", url(weather, "/conditions"), TOKENS["operator"])[0] == 200
     wait_for(lambda: flight.sim.world.liftoff_time is not None, 15, "the lift-off")
-    _, flying = call("GET", url(command, f"/missions/{mission_id}"))
-    assert flying["state"] == "flying"
+    # Command marks the mission flying once the launchpad has answered the launch order
+    wait_for(
+        lambda: call("GET", url(command, f"/missions/{mission_id}"))[1]["state"] == "flying",
+        10,
+        "the mission flying",
+    )
     _, timeline = call("GET", url(command, f"/missions/{mission_id}/timeline"))
     polls = [(e["source"], e["data"]["go"]) for e in timeline["entries"] if e["kind"] == "go_no_go"]
     assert polls == [("weather", False), ("weather", True), ("rocket", True)], "said once a change"
