@@ -39,7 +39,15 @@ OBSERVER_CONSOLE = f"{Service.OBSERVER}{SEPARATOR}console"
 OBSERVER_PRESENCE = f"{Service.OBSERVER}{SEPARATOR}presence"
 """The simulation's wait for a new vehicle's agents to come online."""
 
-_SECOND_CONNECTIONS = (PAYLOAD_RECORDER, OBSERVER_CONSOLE, OBSERVER_PRESENCE)
+MAX_INGEST_WORKERS = 8
+"""Workers ``marsy serve telemetry --workers N`` may run at most."""
+INGEST_WORKERS = tuple(
+    f"{Service.TELEMETRY}{SEPARATOR}ingest-{index}" for index in range(2, MAX_INGEST_WORKERS + 1)
+)
+"""The telemetry ingest's workers after the first (which is ``telemetry`` itself), each a
+session of its own on the shared subscription."""
+
+_SECOND_CONNECTIONS = (PAYLOAD_RECORDER, OBSERVER_CONSOLE, OBSERVER_PRESENCE, *INGEST_WORKERS)
 
 
 class LoginError(ValueError):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -142,24 +143,71 @@ class Ledger:
 
     def entries(self, mission_id: str | None = None) -> list[LedgerEntry]:
         with self._lock:
-            result = []
-            for (mission, source), ranges in sorted(self._ranges.items()):
-                if (mission_id is not None and mission != mission_id) or not ranges:
-                    continue
-                gaps = [(a[1] + 1, b[0] - 1) for a, b in pairwise(ranges)]
-                result.append(
-                    LedgerEntry(
-                        mission_id=mission,
-                        source=source,
-                        received=sum(hi - lo + 1 for lo, hi in ranges),
-                        first=ranges[0][0],
-                        last=ranges[-1][1],
-                        gaps=gaps,
-                        duplicates=self._duplicates.get((mission, source), 0),
-                    )
-                )
-            return result
+            return _entries(self._ranges, self._duplicates, mission_id)
 
     def close(self) -> None:
         self.save()
         self._db.close()
+
+
+def _entries(
+    ranges_by_key: dict[Key, list[list[int]]],
+    duplicates: dict[Key, int],
+    mission_id: str | None,
+) -> list[LedgerEntry]:
+    result = []
+    for (mission, source), ranges in sorted(ranges_by_key.items()):
+        if (mission_id is not None and mission != mission_id) or not ranges:
+            continue
+        result.append(
+            LedgerEntry(
+                mission_id=mission,
+                source=source,
+                received=sum(hi - lo + 1 for lo, hi in ranges),
+                first=ranges[0][0],
+                last=ranges[-1][1],
+                gaps=[(a[1] + 1, b[0] - 1) for a, b in pairwise(ranges)],
+                duplicates=duplicates.get((mission, source), 0),
+            )
+        )
+    return result
+
+
+def merged_entries(paths: Iterable[Path], mission_id: str | None = None) -> list[LedgerEntry]:
+    """The ledger of several recorders sharing one stream (workers on a shared subscription):
+    what any of them stored counts as received, so a number another worker stored is no gap.
+
+    Read from their saved ledgers, which each saves before it acknowledges: what this says
+    was received is durable. A number stored by two workers (a redelivery landing elsewhere)
+    counts as a duplicate, beside each one's own."""
+    ranges: dict[Key, list[list[int]]] = {}
+    duplicates: dict[Key, int] = {}
+    for path in paths:
+        if not path.exists():
+            continue
+        db = sqlite3.connect(path, isolation_level=None)
+        try:
+            for mission, source, lo, hi in db.execute("SELECT mission, source, lo, hi FROM ranges"):
+                ranges.setdefault((mission, source), []).append([lo, hi])
+            for mission, source, n in db.execute("SELECT mission, source, n FROM duplicates"):
+                duplicates[(mission, source)] = duplicates.get((mission, source), 0) + n
+        except sqlite3.OperationalError:  # a ledger created a moment ago, its tables not yet
+            continue
+        finally:
+            db.close()
+    union: dict[Key, list[list[int]]] = {}
+    for key, spans in ranges.items():
+        spans.sort()
+        merged: list[list[int]] = []
+        overlap = 0
+        for lo, hi in spans:
+            if merged and lo <= merged[-1][1] + 1:
+                last = merged[-1]
+                overlap += max(0, min(hi, last[1]) - lo + 1)
+                last[1] = max(last[1], hi)
+            else:
+                merged.append([lo, hi])
+        union[key] = merged
+        if overlap:
+            duplicates[key] = duplicates.get(key, 0) + overlap
+    return _entries(union, duplicates, mission_id)

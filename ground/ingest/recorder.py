@@ -86,7 +86,14 @@ class Recorder:
         filters: list[str],
         clock: MissionClock,
         limits: IngestSettings | None = None,
+        *,
+        group: str | None = None,
+        shared: bool = False,
     ) -> None:
+        """``group``: the share group the recorder's stream may be shared in by several
+        workers; ``shared``: this recorder is one of them (it takes its share of ``filters``),
+        else it takes them whole. A persistent session keeps the other form from an earlier
+        run, which is undone at each connect."""
         limits = limits or IngestSettings()
         self.name = name
         self.bus = bus
@@ -96,6 +103,8 @@ class Recorder:
         self.filters = filters
         self.clock = clock
         self.limits = limits
+        self.group = group
+        self.shared = shared and group is not None
         self.stats = RecorderStats()
         self.counts = PerSource()
         writer.on_rejected = self.rejected
@@ -127,7 +136,12 @@ class Recorder:
 
     def start(self) -> None:
         for topic in self.filters:
-            self.bus.subscribe(topic)
+            if self.group is None:
+                self.bus.subscribe(topic)
+                continue
+            whole, share = topic, self.bus.topics.shared(self.group, topic)
+            self.bus.subscribe(share if self.shared else whole)
+            self.bus.forget(whole if self.shared else share)
         self.writer.start()
         self.bus.start(wait=None)
         self._thread.start()

@@ -12,6 +12,7 @@ from flask import Flask
 
 from ground.ingest.ledger import Ledger
 from ground.ingest.recorder import Recorder, Route
+from ground.ingest.workers import Command, WorkerPlan, Workers
 from ground.service_skeleton import Skeleton, serve
 from ground.web import Api
 from marsy.mqtt import MqttBus
@@ -29,12 +30,15 @@ def build_recorder(
     *,
     presence: bool = True,
     state: str | None = None,
+    group: str | None = None,
+    shared: bool = False,
 ) -> tuple[Recorder, Store]:
     """A recorder named ``name`` (its dead letters go to ``deadletter/<name>``), connecting with
     the login of ``settings.mqtt`` (the login is the client id), keeping its spool and ledger in
     ``state_dir/<state>`` (default ``<name>``). A recorder beside another connection of the
-    same service takes ``presence=False``: that one stands for the service. The store is
-    returned to be checked (:func:`check_databases`) and closed by the caller."""
+    same service takes ``presence=False``: that one stands for the service. ``group`` and
+    ``shared``: see :class:`Recorder`. The store is returned to be checked
+    (:func:`check_databases`) and closed by the caller."""
     store = connect_store(settings.influx)
     folder = settings.state_dir / (state or name)
     clock = settings.clock.clock()
@@ -45,7 +49,18 @@ def build_recorder(
     )
     writer = store.batch_writer(folder / "spool", now=clock.now)
     ledger = Ledger(folder / "ledger.db", window=settings.ingest.seq_window)
-    recorder = Recorder(name, bus, writer, ledger, route, filters, clock, settings.ingest)
+    recorder = Recorder(
+        name,
+        bus,
+        writer,
+        ledger,
+        route,
+        filters,
+        clock,
+        settings.ingest,
+        group=group,
+        shared=shared,
+    )
     return recorder, store
 
 
@@ -86,9 +101,27 @@ def run_recorder(
     filters: list[str],
     databases: list[str],
     stop: threading.Event,
+    *,
+    group: str | None = None,
+    worker: int | None = None,
 ) -> None:
-    recorder, store = build_recorder(name, settings, route, filters)
-    service = Skeleton(name)
+    """Record until ``stop``: the whole stream, or with ``worker`` (1, 2, ...) its share of it
+    in ``group`` as that worker (:mod:`ground.ingest.workers`)."""
+    if worker is None:
+        recorder, store = build_recorder(name, settings, route, filters, group=group)
+    else:
+        plan = WorkerPlan(name, worker)
+        recorder, store = build_recorder(
+            name,
+            settings.model_copy(update={"mqtt": plan.mqtt(settings.mqtt)}),
+            route,
+            filters,
+            presence=plan.presence,
+            state=plan.state,
+            group=group,
+            shared=True,
+        )
+    service = Skeleton(name if worker is None else f"{name}-{worker}")
     service.closing(store)
     service.part(recorder)
     service.loop(
@@ -96,3 +129,17 @@ def run_recorder(
     )
     service.http(create_app(name, recorder), settings)
     serve(service, stop, detail="recording")
+
+
+def run_workers(
+    name: str, settings: GroundSettings, count: int, command: Command, stop: threading.Event
+) -> None:
+    """Run ``count`` workers of recorder ``name`` (each started by ``command``) and answer
+    ``/health`` for them all until ``stop``."""
+    workers = Workers(name, count, command, settings.state_dir)
+    service = Skeleton(name)
+    service.part(workers)
+    app = Flask(name)
+    Api(name).install(app, workers.health)
+    service.http(app, settings)
+    serve(service, stop, detail=f"{count} workers sharing the stream")

@@ -84,6 +84,7 @@ class MqttBus:
         self.deliveries = self._inbox.deliveries
         """Deliveries not yet taken by :meth:`receive` (its size tells a consumer's lag)."""
         self._subscriptions: dict[str, _Subscription] = {}
+        self._forgotten: set[str] = set()
         self._lock = threading.Lock()
         self._presence_seq = 0
         self._subacks_due: set[int] = set()
@@ -132,8 +133,20 @@ class MqttBus:
         """Subscribe now if connected, and again on every (re)connect."""
         with self._lock:
             self._subscriptions[topic_filter] = _Subscription(topic_filter, qos)
+            self._forgotten.discard(topic_filter)
         if self.connected.is_set():
             self._client.subscribe(topic_filter, qos)
+
+    def forget(self, topic_filter: str) -> None:
+        """Unsubscribe from ``topic_filter`` now if connected and on every (re)connect, before
+        subscribing: a persistent session may still hold it from an earlier run (a shared
+        subscription of a worker that now runs alone, or the reverse). Messages the broker has
+        already queued for it are still delivered."""
+        with self._lock:
+            self._subscriptions.pop(topic_filter, None)
+            self._forgotten.add(topic_filter)
+        if self.connected.is_set():
+            self._client.unsubscribe(topic_filter)
 
     def start(self, wait: float | None = 10.0) -> None:
         """Connect in the background; with ``wait``, raise :class:`NotConnected` after it."""
@@ -159,19 +172,26 @@ class MqttBus:
                 f"within {timeout} s"
             )
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0, *, end_session: bool = False) -> None:
         """Say "offline" (retained), disconnect cleanly and stop the network thread.
 
         The offline status's PUBACK also tells that the broker has read every ack sent before
         it: a broker taking a session over (the same login connecting again at once) may drop
-        acks it has not read yet, which would only bring those messages back, as duplicates."""
+        acks it has not read yet, which would only bring those messages back, as duplicates.
+
+        ``end_session``: the broker forgets this login's session (its subscriptions and
+        anything queued in it) instead of keeping it for the next connection."""
         self._stopping = True
         if self.presence is not None and self.connected.is_set():
             try:
                 self.publish_message(self._presence(PresenceState.OFFLINE)).wait(timeout)
             except (PublishTimeout, PublishRejected) as exc:
                 logger.warning("%s: offline status not confirmed: %s", self.client_id, exc)
-        self._client.disconnect()
+        properties = None
+        if end_session:
+            properties = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = 0
+        self._client.disconnect(properties=properties)
         self._client.loop_stop()
         self.connected.clear()
 
@@ -254,8 +274,11 @@ class MqttBus:
         with self._lock:
             self._inbox.generation += 1
             subscriptions = list(self._subscriptions.values())
+            forgotten = sorted(self._forgotten)
         self.stats.connects += 1
         logger.info("%s connected (session present: %s)", self.client_id, flags.session_present)
+        if forgotten and flags.session_present:
+            client.unsubscribe(forgotten)
         due = set()
         for sub in subscriptions:
             _, mid = client.subscribe(sub.topic_filter, sub.qos)

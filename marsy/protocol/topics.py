@@ -34,6 +34,13 @@ from marsy.protocol.messages import (
 )
 
 _ROOT = re.compile(r"^[A-Za-z0-9_-]{1,64}(/[A-Za-z0-9_-]{1,64}){0,3}$")
+_GROUP = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+SHARE = "$share"
+"""MQTT 5's shared subscriptions: ``$share/{group}/{filter}`` hands each message of ``filter``
+to one subscriber of ``group`` only."""
+INGEST_GROUP = "ingest"
+"""The group the telemetry ingest's workers share the flight's topics in."""
 
 
 class Channel(StrEnum):
@@ -92,6 +99,13 @@ class Topics:
     def channel_filter(self, channel: Channel) -> str:
         """Subscription filter for every topic of one channel."""
         return f"{self.root}/{channel}/+"
+
+    def shared(self, group: str, topic_filter: str) -> str:
+        """``topic_filter`` shared by ``group``: each message goes to one of its subscribers
+        (MQTT 5; Mosquitto 2.0, EMQX, HiveMQ, VerneMQ)."""
+        if not _GROUP.match(group):
+            raise ValueError(f"share group {group!r}: letters, digits, _ and - only")
+        return f"{SHARE}/{group}/{topic_filter}"
 
     @property
     def everything(self) -> str:

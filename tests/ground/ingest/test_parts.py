@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ground.ingest.acks import AckSequencer
-from ground.ingest.ledger import Ledger
+from ground.ingest.ledger import Ledger, merged_entries
 from marsy.store.spool import Spool
 
 
@@ -81,3 +81,18 @@ def test_ledger_reports_and_closes_gaps_and_survives_a_restart(tmp_path: Path) -
     (entry,) = reopened.entries("m1")
     assert entry.gaps == [] and entry.received == 10 and entry.duplicates == 1
     assert reopened.entries("other") == []
+
+
+def test_workers_ledgers_merge_into_one_without_the_others_share_as_gaps(tmp_path: Path) -> None:
+    first, second = Ledger(tmp_path / "1" / "ledger.db"), Ledger(tmp_path / "2" / "ledger.db")
+    for seq in range(0, 100, 2):
+        first.note("m1", "rocket", seq)
+    for seq in [*range(1, 100, 2), 10, 11]:  # 10 and 11 stored twice: a redelivery elsewhere
+        second.note("m1", "rocket", seq)
+    second.note("m1", "suit", 5)
+    first.save(), second.save()
+    assert first.entries("m1")[0].missing == 49
+    rocket, suit = merged_entries([tmp_path / n / "ledger.db" for n in ("1", "2", "3")], "m1")
+    assert (rocket.received, rocket.first, rocket.last, rocket.gaps) == (100, 0, 99, [])
+    assert rocket.duplicates == 2  # 11 twice on the second, 10 on both
+    assert (suit.source, suit.received, suit.missing) == ("suit", 1, 0)

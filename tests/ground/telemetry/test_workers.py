@@ -1,0 +1,77 @@
+"""The telemetry ingest as two workers on an MQTT 5 shared subscription, against real Mosquitto
+and influxd: one worker SIGKILLed mid-stream, nothing lost, the merged ledger closed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devservers import LocalInfluxd, LocalMosquitto, free_port
+from ground.ingest.ledger import merged_entries
+from ground.ingest.workers import WorkerPlan
+from marsy.protocol import Device
+from tests.ground.conftest import Service, ground_env
+from tests.ground.telemetry.flight import MISSION, Flight, stored
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.integration
+
+COUNT = 3000
+
+
+def ledger(health: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {e["source"]: e for e in health["ledger"] if e["mission_id"] == MISSION}
+
+
+def closed(health: dict[str, Any]) -> bool:
+    entries = ledger(health)
+    return all(
+        entries.get(source, {}).get("received") == COUNT and entries[source]["missing"] == 0
+        for source in ("rocket", "suit")
+    )
+
+
+def test_a_worker_killed_mid_stream_loses_nothing_and_the_merged_ledger_closes(
+    private_broker: LocalMosquitto, private_influxd: LocalInfluxd, tmp_path: Path
+) -> None:
+    port = free_port()
+    state = tmp_path / "state"
+    ingest = Service(
+        "telemetry",
+        [sys.executable, "-m", "marsy_cli", "serve", "telemetry", "--workers", "2"],
+        ground_env(private_broker, "telemetry", private_influxd, state, port),
+        port,
+        tmp_path / "telemetry.log",
+    )
+    ingest.start()
+    try:
+        wait_for(lambda: all(w["answering"] for w in ingest.health()["workers"]), 30, "2 workers")
+        flight = Flight(private_broker, count=COUNT, rate=300)
+        flight.start()
+        wait_for(lambda: flight.sent > COUNT // 3, 30, "a third of the flight")
+        second = ingest.health()["workers"][1]
+        assert second["received"] > 0, "the second worker takes its share of the stream"
+        os.kill(second["pid"], signal.SIGKILL)
+        killed_at = flight.sent
+        wait_for(lambda: ingest.health()["workers"][1]["restarts"] == 1, 20, "the restart")
+        flight.finish()
+        for device in (Device.ROCKET, Device.SUIT):
+            wait_for(lambda d=device: stored(private_influxd, d) == COUNT, 60, f"{device} points")
+        wait_for(lambda: closed(ingest.health()), 30, "a closed ledger")
+        health = ingest.health()
+    finally:
+        ingest.stop()
+    assert killed_at < COUNT, "the kill landed after the end; the test proved nothing"
+    assert [w["exits"] for w in health["workers"]] == [[], [-signal.SIGKILL]]
+    # Alone, each worker's ledger is full of holes: the other worker's share.
+    for index in (1, 2):
+        folder = state / WorkerPlan("telemetry", index).state
+        (own, *_) = merged_entries([folder / "ledger.db"], MISSION)
+        assert 0 < own.received < COUNT and own.missing > 0
+    duplicates = {source: entry["duplicates"] for source, entry in ledger(health).items()}
+    print(f"\nworker 2 SIGKILLed at {killed_at}/{COUNT}; duplicates: {duplicates}")
