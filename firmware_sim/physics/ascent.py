@@ -13,7 +13,7 @@ from enum import Enum
 from firmware_sim.physics.dynamics import Body, Sense
 from firmware_sim.physics.events import Emit
 from firmware_sim.physics.guidance import ascent_attitude
-from firmware_sim.vehicles import Vehicle
+from firmware_sim.vehicles import RecoveryProfile, Vehicle
 from marsy.protocol.enums import Device, EventType
 
 MAX_Q_FLOOR = 1_000.0
@@ -46,7 +46,10 @@ class AscentComputer:
     def __init__(self, vehicle: Vehicle) -> None:
         self._ascent = vehicle.ascent
         self._limit = vehicle.stage1.max_acceleration
-        self._reserve = vehicle.ascent.meco_reserve / 100.0 * vehicle.stage1.propellant_mass
+        reserve = vehicle.booster.reserve(vehicle.recovery)
+        lofted = vehicle.recovery is RecoveryProfile.RTLS
+        self._loft = vehicle.ascent.rtls_loft if lofted else 0.0
+        self._reserve = reserve / 100.0 * vehicle.stage1.propellant_mass
         self.commanded = 1.0
         self.bucket = Bucket.BEFORE
         self.max_q: MaxQ | None = None
@@ -108,6 +111,9 @@ class AscentComputer:
             self.bucket = Bucket.AFTER
             emit(EventType.THROTTLE_UP, Device.ROCKET, f"full throttle at q {q:.0f} Pa")
         throttle = self.commanded
+        ascent = self._ascent
+        if self.bucket is Bucket.AFTER:
+            throttle = min(throttle, ascent.climb_throttle / 100.0)
         if self.bucket is Bucket.IN:
             throttle = min(throttle, self._ascent.max_q_bucket / 100.0)
         full = engines.running * engines.motor.thrust_and_flow(sense.air.pressure)[0]
@@ -118,4 +124,5 @@ class AscentComputer:
             if sense.speed > 0.0
             else math.pi / 2
         )
-        body.attitude, body.pitch = ascent_attitude(t_plus, flight_path, self._ascent)
+        loft = self._loft if self.bucket is Bucket.AFTER else 0.0
+        body.attitude, body.pitch = ascent_attitude(t_plus, flight_path, self._ascent, q, loft)

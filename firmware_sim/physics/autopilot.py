@@ -1,7 +1,8 @@
 """Stand-in for the ground services when the model flies alone (headless runs, tests).
 
 It gives the orders the ground would: ignition at T0, separation when the first stage runs
-low, payload detach once in orbit, and optionally an abort drill. Each order is given once;
+low or shortly after it cut off by itself (MECO), payload detach once in orbit, and optionally
+an abort drill. Each order is given once;
 each can be switched off so a test or a ground service takes over that part.
 """
 
@@ -18,6 +19,9 @@ class AutopilotConfig:
     """s of world time (pad time) at which T0 ignition is ordered."""
     separate_below: float = 8.0
     """% first-stage propellant under which separation is ordered."""
+    separate_after_meco: float = 3.0
+    """s after the first stage's own cut-off (MECO) that separation is ordered, whatever
+    propellant it kept for its way home."""
     detach_after: float = 10.0
     """s after reaching orbit that the payload is detached."""
     eject_at: float | None = None
@@ -37,6 +41,8 @@ class Cues:
     fuel_stage1: float
     """% of first-stage propellant left (0 once staged)."""
     stage1_attached: bool
+    meco_t_plus: float | None
+    """T+ of the first stage's cut-off, once it happened."""
     orbit_t: float | None
     """World time the rocket reached orbit, if it has."""
 
@@ -65,11 +71,16 @@ class Autopilot:
         if config.ignite and cues.rocket_phase is FlightPhase.PAD and cues.t >= config.ignite_at:
             due.append(CommandAction.IGNITE)
         flying = cues.t_plus is not None
+        cut_off = (
+            cues.meco_t_plus is not None
+            and cues.t_plus is not None
+            and cues.t_plus >= cues.meco_t_plus + config.separate_after_meco
+        )
         if (
             config.separate
             and flying
             and cues.stage1_attached
-            and cues.fuel_stage1 < config.separate_below
+            and (cues.fuel_stage1 < config.separate_below or cut_off)
         ):
             due.append(CommandAction.SEPARATE)
         if (

@@ -77,7 +77,7 @@ def separate(flight: Flight) -> CommandResult:
     flight.add(BodyName.ROCKET, upper)
     flight.add(BodyName.BOOSTER, booster)
     flight.upper = UpperStageComputer(vehicle, flight.t_plus + vehicle.ascent.upper_ignition_delay)
-    flight.recovery = BoosterComputer(vehicle.recovery)
+    flight.recovery = BoosterComputer(vehicle, flight.t)
     fuel = 100.0 * booster.propellant / booster.capacity
     flight.emit(
         EventType.STAGE_SEPARATION, Device.ROCKET, f"booster away with {fuel:.1f} % propellant"

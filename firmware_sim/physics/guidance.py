@@ -6,6 +6,7 @@ Pure functions of the current state: the flight computers call them every tick (
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 from firmware_sim.physics.dynamics import Attitude
 from firmware_sim.physics.earth import MU, R_EARTH
@@ -17,12 +18,20 @@ MAX_INSERTION_PITCH = math.radians(55.0)
 """rad: the insertion law never pitches the upper stage steeper than this above the horizon."""
 
 
-def ascent_attitude(t_plus: float, flight_path: float, ascent: Ascent) -> tuple[Attitude, float]:
-    """First-stage attitude: vertical rise, pitch kick, then follow the velocity (gravity turn).
+def ascent_attitude(
+    t_plus: float,
+    flight_path: float,
+    ascent: Ascent,
+    dynamic_pressure: float = 0.0,
+    loft: float = 0.0,
+) -> tuple[Attitude, float]:
+    """First-stage attitude: vertical rise, pitch kick, then follow the velocity (gravity turn)
+    or the vehicle's pitch program.
 
     After the kick the attitude holds until the velocity vector has tipped as far as the kick
     (``flight_path`` is the Earth-relative flight-path angle, rad above the horizon), so the
-    thrust never swings back toward the vertical.
+    thrust never swings back toward the vertical. A pitch program takes over from the end of
+    the kick, ``loft`` deg above its table, held within the q-alpha limit of the velocity.
     """
     if t_plus < ascent.pitch_kick_time:
         return Attitude.UP, math.pi / 2
@@ -30,9 +39,25 @@ def ascent_attitude(t_plus: float, flight_path: float, ascent: Ascent) -> tuple[
     into_kick = (t_plus - ascent.pitch_kick_time) / ascent.pitch_kick_duration
     if into_kick < 1.0:
         return Attitude.PITCH, math.pi / 2 - kick * into_kick
+    if ascent.pitch_program is not None:
+        wanted = math.radians(interpolate(ascent.pitch_program, t_plus) + loft)
+        alpha = math.radians(min(ascent.max_q_alpha / max(dynamic_pressure, 1.0), 90.0))
+        return Attitude.PITCH, max(flight_path - alpha, min(flight_path + alpha, wanted))
     if flight_path > math.pi / 2 - kick:
         return Attitude.PITCH, math.pi / 2 - kick
     return Attitude.PROGRADE, flight_path
+
+
+def interpolate(table: tuple[tuple[float, float], ...], x: float) -> float:
+    """The table's value at ``x``: linear in between its points, flat beyond both ends."""
+    xs = [point[0] for point in table]
+    i = bisect_right(xs, x)
+    if i == 0:
+        return table[0][1]
+    if i == len(table):
+        return table[-1][1]
+    (x0, y0), (x1, y1) = table[i - 1], table[i]
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
 def time_to_go(

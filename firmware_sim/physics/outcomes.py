@@ -79,7 +79,7 @@ def touch_down(flight: Flight, name: BodyName, body: Body, before: State) -> Non
 def _booster_down(flight: Flight, body: Body, t: float, speed: float) -> None:
     assert flight.recovery is not None
     flight.recovery.touched_down(body)
-    if speed <= flight.vehicle.recovery.max_touchdown_speed:
+    if speed <= flight.vehicle.booster.max_touchdown_speed:
         flight.landed[BodyName.BOOSTER] = speed
         flight.emit_at(t, EventType.BOOSTER_LANDED, Device.BOOSTER, f"touchdown at {speed:.2f} m/s")
     else:

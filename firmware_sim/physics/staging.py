@@ -60,7 +60,7 @@ def split_stack(vehicle: Vehicle, stack: Body, *, capsule: bool) -> tuple[Body, 
         fixed_mass=vehicle.stage1.dry_mass,
         capacity=vehicle.stage1.propellant_mass,
         area=disc_area(vehicle.diameter),
-        drag=DragCurve(vehicle.recovery.cd),
+        drag=DragCurve(vehicle.booster.cd),
         engines=engines,
     )
     stage2 = vehicle.stage2

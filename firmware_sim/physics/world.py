@@ -172,6 +172,7 @@ class World:
             rocket_phase=flight.rocket_phase(),
             fuel_stage1=fuel,
             stage1_attached=flight.stage1_attached,
+            meco_t_plus=flight.ascent.meco_t_plus,
             orbit_t=flight.orbit_t,
         )
         orders = {
@@ -220,7 +221,9 @@ class World:
             and booster_sense is not None
             and BodyName.BOOSTER not in flight.landed
         ):
-            flight.recovery.fly(TICK, flight.bodies[BodyName.BOOSTER], booster_sense)
+            flight.recovery.fly(
+                flight.t, TICK, flight.bodies[BodyName.BOOSTER], booster_sense, flight.emit
+            )
         capsule_sense = senses.get(BodyName.CAPSULE)
         if (
             flight.capsule is not None
@@ -270,7 +273,12 @@ class World:
                 and not (flight.capsule_attached and upper.waiting)
             )
         if name is BodyName.BOOSTER:
-            return flight.recovery is not None and flight.recovery.phase is FlightPhase.COAST
+            recovery = flight.recovery
+            return (
+                recovery is not None
+                and recovery.phase is FlightPhase.COAST
+                and recovery.boostback_done
+            )
         if name is BodyName.CAPSULE:
             return flight.capsule is not None and flight.capsule.phase is FlightPhase.ABORT
         return True

@@ -6,13 +6,15 @@ from firmware_sim.vehicles.loader import (
     bundled_vehicles,
     load_vehicle,
     parse_vehicle,
+    with_recovery,
 )
 from firmware_sim.vehicles.model import (
     Ascent,
+    Booster,
     Capsule,
     Engine,
     Parachute,
-    Recovery,
+    RecoveryProfile,
     Satellite,
     Stage,
     Vehicle,
@@ -21,10 +23,11 @@ from firmware_sim.vehicles.model import (
 __all__ = [
     "VEHICLE_DIR",
     "Ascent",
+    "Booster",
     "Capsule",
     "Engine",
     "Parachute",
-    "Recovery",
+    "RecoveryProfile",
     "Satellite",
     "Stage",
     "Vehicle",
@@ -32,4 +35,5 @@ __all__ = [
     "bundled_vehicles",
     "load_vehicle",
     "parse_vehicle",
+    "with_recovery",
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from firmware_sim.vehicles.model import Vehicle
+from firmware_sim.vehicles.model import RecoveryProfile, Vehicle
 
 VEHICLE_DIR = Path(__file__).resolve().parent
 
@@ -52,3 +52,10 @@ def parse_vehicle(raw: dict[str, object], origin: str = "<vehicle>") -> Vehicle:
             key = ".".join(str(part) for part in error["loc"]) or "<root>"
             problems.append(f"{key}: {error['msg']}")
         raise VehicleError(f"{origin}: " + "; ".join(problems)) from None
+
+
+def with_recovery(vehicle: Vehicle, profile: RecoveryProfile | str) -> Vehicle:
+    """``vehicle`` flying another recovery profile, checked as a file saying so would be."""
+    raw = vehicle.model_dump(mode="python")
+    raw["recovery"] = str(profile)
+    return parse_vehicle(raw, origin=vehicle.name)

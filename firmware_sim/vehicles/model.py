@@ -5,6 +5,7 @@ The flight model reads nothing else about a vehicle, so one file fully defines a
 
 from __future__ import annotations
 
+from enum import StrEnum
 from itertools import pairwise
 from typing import Annotated
 
@@ -28,6 +29,21 @@ def _check_cd_table(table: tuple[tuple[float, float], ...]) -> tuple[tuple[float
 
 CdTable = Annotated[tuple[tuple[float, float], ...], AfterValidator(_check_cd_table)]
 """Drag coefficient against Mach, as ``[[mach, cd], ...]``; linear in between, flat outside."""
+
+
+def _check_program(table: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+    if not table:
+        raise ValueError("needs at least one [t_plus, pitch] point")
+    times = [t for t, _ in table]
+    if times[0] < 0.0 or any(b <= a for a, b in pairwise(times)):
+        raise ValueError("times must start at >= 0 and increase strictly")
+    if any(not 0.0 <= pitch <= 90.0 for _, pitch in table):
+        raise ValueError("every pitch must be within 0-90 deg above the horizon")
+    return table
+
+
+PitchProgram = Annotated[tuple[tuple[float, float], ...], AfterValidator(_check_program)]
+"""Thrust pitch (deg above the horizon) against T+ (s), as ``[[t_plus, pitch], ...]``."""
 
 
 class _Model(BaseModel):
@@ -96,9 +112,18 @@ class Ascent(_Model):
     max_q_bucket: Percent
     """% throttle held through Max-Q."""
     max_q_throttle_up: Positive
-    """Pa, once past the peak, at which full throttle returns."""
-    meco_reserve: Annotated[float, Field(ge=0.0, lt=100.0)]
-    """% of first-stage propellant at which the booster cuts its engines by itself."""
+    """Pa, once past the peak, at which the climb throttle returns."""
+    pitch_program: PitchProgram | None = None
+    """Thrust pitch against time after the kick, in place of the gravity turn; the thrust
+    stays within ``max_q_alpha`` of the velocity while the air pushes hard."""
+    rtls_loft: Annotated[float, Field(ge=0.0, lt=45.0)] = 0.0
+    """deg added to the pitch program after the bucket when the booster returns to the launch
+    site: a lofted ascent, cut off higher and slower, nearer home."""
+    max_q_alpha: Positive = 100_000.0
+    """Pa deg: the largest angle between thrust and velocity is this over the dynamic
+    pressure (the structure's q-alpha limit)."""
+    climb_throttle: Percent = 100.0
+    """% throttle flown from the end of the bucket to MECO."""
     upper_ignition_delay: NonNegative
     """s from stage separation to upper-stage ignition."""
     target_altitude: Positive
@@ -117,9 +142,31 @@ class Ascent(_Model):
         return self
 
 
-class Recovery(_Model):
-    """The booster's own descent: entry burn, aerodynamic fall, landing burn."""
+class RecoveryProfile(StrEnum):
+    """Where the booster comes down, which sets what it keeps at MECO and how it flies home."""
 
+    RTLS = "rtls"
+    """Return to the launch site: boostback burn, entry burn, landing burn on a pad near the
+    launch pad."""
+    ASDS = "asds"
+    """A drone ship downrange, where the booster's ballistic arc ends: entry and landing burns."""
+    EXPENDABLE = "expendable"
+    """No recovery: the first stage burns to depletion and falls into the sea."""
+
+
+class Booster(_Model):
+    """The booster's own flight home: what it keeps at MECO, boostback, entry and landing."""
+
+    reserve_rtls: Annotated[float, Field(gt=0.0, lt=100.0)] | None = None
+    """% of first-stage propellant left at MECO for a return to the launch site."""
+    reserve_asds: Annotated[float, Field(gt=0.0, lt=100.0)] | None = None
+    """% of first-stage propellant left at MECO for a drone-ship landing."""
+    boostback_delay: NonNegative = 0.0
+    """s from stage separation to boostback ignition (the flip)."""
+    boostback_engines: Annotated[int, Field(ge=1)] = 1
+    boostback_pitch: Annotated[float, Field(gt=-45.0, lt=45.0)] = 0.0
+    """deg above the horizon (below when negative) the boostback thrust points, toward the
+    launch site."""
     entry_burn_altitude: Positive
     """m: the entry burn starts when descending through it."""
     entry_burn_engines: Annotated[int, Field(ge=1)]
@@ -134,6 +181,14 @@ class Recovery(_Model):
     """m/s: any faster is a crash."""
     cd: CdTable
     """Falling engines first, legs and fins out."""
+
+    def reserve(self, profile: RecoveryProfile) -> float:
+        """% of first-stage propellant the ascent keeps at MECO for ``profile`` (0: none)."""
+        if profile is RecoveryProfile.RTLS:
+            return self.reserve_rtls or 0.0
+        if profile is RecoveryProfile.ASDS:
+            return self.reserve_asds or 0.0
+        return 0.0
 
 
 class Parachute(_Model):
@@ -207,20 +262,24 @@ class Vehicle(_Model):
     """m: reference area of the stack, the upper stage and the booster."""
     stage1: Stage
     stage2: Stage
+    recovery: RecoveryProfile
+    """Where the booster comes down (``booster`` says how)."""
     ascent: Ascent
-    recovery: Recovery
+    booster: Booster
     capsule: Capsule
     satellite: Satellite
 
     @model_validator(mode="after")
     def _consistent(self) -> Vehicle:
         engines = self.stage1.engines
-        if self.recovery.entry_burn_engines > engines:
-            raise ValueError("recovery.entry_burn_engines exceeds stage1.engines")
-        if self.recovery.landing_engines > engines:
-            raise ValueError("recovery.landing_engines exceeds stage1.engines")
+        booster = self.booster
+        for key in ("boostback_engines", "entry_burn_engines", "landing_engines"):
+            if getattr(booster, key) > engines:
+                raise ValueError(f"booster.{key} exceeds stage1.engines")
+        if self.recovery is not RecoveryProfile.EXPENDABLE and not booster.reserve(self.recovery):
+            raise ValueError(f"booster.reserve_{self.recovery} is needed to fly {self.recovery}")
         if self.ascent.max_q_bucket < self.stage1.engine.min_throttle:
             raise ValueError("ascent.max_q_bucket is below stage1.engine.min_throttle")
-        if self.recovery.touchdown_speed >= self.recovery.max_touchdown_speed:
-            raise ValueError("recovery.touchdown_speed must be below max_touchdown_speed")
+        if booster.touchdown_speed >= booster.max_touchdown_speed:
+            raise ValueError("booster.touchdown_speed must be below max_touchdown_speed")
         return self

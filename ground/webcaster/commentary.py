@@ -12,7 +12,8 @@ lift-off, the abort it decides and the holds; Staging and Payload their orders, 
 milestones they steer by (the stage separation, the satellite's release).
 
 The booster's landing is told once, by whichever comes first, its ``booster_landed`` event or its
-telemetry phase ``landed`` (the same for its loss): both share one key. Once the mission has
+telemetry phase ``landed`` (the same for its loss, its entry burn and the re-entry it opens, its
+landing burn and the phase of that name): each pair shares one key. Once the mission has
 aborted (the rocket's own abort, or the capsule's ejection) the ascent's milestones are no
 longer news: a Max-Q the rocket reports after the crew has left it is not told.
 """
@@ -47,6 +48,9 @@ EVENT_LINES: Mapping[EventType, str] = MappingProxyType(
         EventType.DROGUE_DEPLOYED: "Drogue parachutes out: the capsule is slowing down",
         EventType.MAIN_DEPLOYED: "Main parachutes deployed: a gentle ride down from here",
         EventType.CAPSULE_LANDED: "The capsule is down, the crew is home",
+        EventType.BOOSTBACK_BURN: "Boostback burn: the booster pushes back toward the launch site",
+        EventType.ENTRY_BURN: "Entry burn: the booster brakes before the thick air",
+        EventType.LANDING_BURN: "Landing burn: the booster lights up for touchdown",
         EventType.BOOSTER_LANDED: "The booster has landed!",
         EventType.BOOSTER_LOST: "We have lost the booster",
         EventType.SELF_DESTRUCT: "Flight termination: the rocket's self-destruct has fired",
@@ -77,6 +81,8 @@ BOOSTER_LINES: Mapping[FlightPhase, str] = MappingProxyType(
 """The line for each phase of the booster's flight home, from its own telemetry."""
 
 _SAME_AS_EVENT = {
+    FlightPhase.REENTRY: EventType.ENTRY_BURN,
+    FlightPhase.LANDING_BURN: EventType.LANDING_BURN,
     FlightPhase.LANDED: EventType.BOOSTER_LANDED,
     FlightPhase.DESTROYED: EventType.BOOSTER_LOST,
 }

@@ -116,6 +116,9 @@ EVENT_CODES: Mapping[EventType, int] = MappingProxyType(
         EventType.CAPSULE_LANDED: 22,
         EventType.SELF_DESTRUCT: 23,
         EventType.EXPLOSION: 24,
+        EventType.BOOSTBACK_BURN: 25,
+        EventType.ENTRY_BURN: 26,
+        EventType.LANDING_BURN: 27,
     }
 )
 _EVENT_OF = {code: event for event, code in EVENT_CODES.items()}

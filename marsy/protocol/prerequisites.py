@@ -3,7 +3,8 @@ order or not at all.
 
 An event is believable only once the body that reports it, or the phase it belongs to, exists:
 
-- the booster flies on its own (and lands, or is lost) only after the stage separation;
+- the booster flies on its own (burns for home, lands, or is lost) only after the stage
+  separation;
 - the upper stage's cut-off (SECO) and its orbit come after the separation that lit it;
 - the satellite is released only from an upper stage whose engines are off: the payload service
   orders the detach in orbit, or coasting above the target periapsis
@@ -41,7 +42,10 @@ EVENT_PREREQUISITES: Mapping[EventType, frozenset[EventType]] = MappingProxyType
         # the upper stage burns after the separation, and reaches orbit at its cut-off
         EventType.SECO: _SEPARATED,
         EventType.ORBIT: frozenset({EventType.SECO}),
-        # the booster flies its own descent once apart
+        # the booster flies its own way home once apart: its burns, its landing or its loss
+        EventType.BOOSTBACK_BURN: _SEPARATED,
+        EventType.ENTRY_BURN: _SEPARATED,
+        EventType.LANDING_BURN: _SEPARATED,
         EventType.BOOSTER_LANDED: _SEPARATED,
         EventType.BOOSTER_LOST: _SEPARATED,
         # the satellite leaves a separated upper stage whose engines are off

@@ -40,7 +40,10 @@ EVENT_REPORTERS: Mapping[EventType, frozenset[Device]] = MappingProxyType(
         EventType.ABORT: _ROCKET,
         EventType.SELF_DESTRUCT: _ROCKET,
         EventType.EXPLOSION: _ROCKET,
-        # the booster after separation
+        # the booster after separation: its burns home and its end
+        EventType.BOOSTBACK_BURN: _BOOSTER,
+        EventType.ENTRY_BURN: _BOOSTER,
+        EventType.LANDING_BURN: _BOOSTER,
         EventType.BOOSTER_LANDED: _BOOSTER,
         EventType.BOOSTER_LOST: _BOOSTER,
         # the satellite, once free

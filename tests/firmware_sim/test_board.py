@@ -121,6 +121,28 @@ def test_event_frames_are_repeated_with_one_sequence_number(marsy: Vehicle) -> N
     assert len({f.seq for f in liftoffs}) == 1
 
 
+def test_the_booster_board_says_each_burn_home_on_the_line(falcon9: Vehicle) -> None:
+    """Boostback, entry and landing burns travel as booster events, as its landing does."""
+    world = World(falcon9, seed=2, autopilot=Autopilot())
+    board = SensorBoard(Device.BOOSTER, world, time_origin=T0)
+    said: list[EventFrame] = []
+    while world.t < 700.0 and EventType.BOOSTER_LANDED not in {f.event for f in said}:
+        world.step(1.0)
+        for event in world.pop_events():
+            board.on_event(event)
+        said += [f for f in parse(board.poll()).frames if isinstance(f, EventFrame)]
+    kinds = list(dict.fromkeys(f.event for f in said))
+    assert kinds == [
+        EventType.BOOSTBACK_BURN,
+        EventType.ENTRY_BURN,
+        EventType.LANDING_BURN,
+        EventType.BOOSTER_LANDED,
+    ]
+    assert all(f.device is Device.BOOSTER for f in said)
+    entry = next(f for f in said if f.event is EventType.ENTRY_BURN)
+    assert "3 engines" in entry.detail
+
+
 def flying(marsy: Vehicle, device: Device, *faults: object) -> tuple[World, SensorBoard]:
     world = World(marsy, seed=2, autopilot=Autopilot())
     board = SensorBoard(device, world, time_origin=T0, faults=faults)  # type: ignore[arg-type]

@@ -31,7 +31,7 @@ def test_reentry_air_load_stays_below_the_red_line(marsy_flight: Recording) -> N
 
 def test_a_booster_without_landing_propellant_is_lost(marsy: Vehicle) -> None:
     greedy = marsy.model_copy(
-        update={"recovery": marsy.recovery.model_copy(update={"entry_burn_end_speed": 150.0})}
+        update={"booster": marsy.booster.model_copy(update={"entry_burn_end_speed": 150.0})}
     )
     flight = record(greedy, dt=1.0, until=500.0)
     lost = flight.first(EventType.BOOSTER_LOST)

@@ -27,7 +27,17 @@ def test_a_release_before_the_stages_are_apart_is_not_believable() -> None:
     assert not believable(E.PAYLOAD_DETACHED, set())
 
 
-@pytest.mark.parametrize("event", [E.BOOSTER_LANDED, E.BOOSTER_LOST, E.SECO])
+@pytest.mark.parametrize(
+    "event",
+    [
+        E.BOOSTBACK_BURN,
+        E.ENTRY_BURN,
+        E.LANDING_BURN,
+        E.BOOSTER_LANDED,
+        E.BOOSTER_LOST,
+        E.SECO,
+    ],
+)
 def test_the_booster_and_the_upper_stage_come_after_the_separation(event: EventType) -> None:
     assert not believable(event, {E.LIFTOFF, E.MECO})
     assert believable(event, {E.LIFTOFF, E.MECO, E.STAGE_SEPARATION})

@@ -108,6 +108,29 @@ def test_the_abort_is_told_through_to_splashdown_with_the_vehicles_details() -> 
     assert exploded.text == "The rocket has exploded; the crew was already clear."
 
 
+def test_the_boosters_burns_are_told_once_with_the_phases_they_open() -> None:
+    flight = Flight()
+    flight.hear(said(EventType.STAGE_SEPARATION))
+    flight.booster(FlightPhase.COAST)
+    flight.hear(said(EventType.BOOSTBACK_BURN, "3 engines, touchdown 370 km from the pad"))
+    flight.hear(said(EventType.ENTRY_BURN, "3 engines at 50.0 km, 1244 m/s"))
+    assert flight.booster(FlightPhase.REENTRY) is None  # the entry burn said it
+    assert flight.booster(FlightPhase.LANDING_BURN) is not None  # before its event
+    assert flight.hear(said(EventType.LANDING_BURN, "1 engine at 3189 m, 287 m/s")) is None
+    assert flight.lines[1:] == [
+        "Boostback burn: the booster pushes back toward the launch site "
+        "\u2014 3 engines, touchdown 370 km from the pad.",
+        "Entry burn: the booster brakes before the thick air "
+        "\u2014 3 engines at 50.0 km, 1244 m/s.",
+        "Landing burn: the booster lights up for touchdown.",
+    ]
+
+
+def test_a_burn_before_the_separation_is_not_believed() -> None:
+    flight = Flight()
+    assert flight.hear(said(EventType.ENTRY_BURN)) is None
+
+
 def test_each_line_is_told_once_per_mission() -> None:
     flight = Flight()
     assert flight.hear(said(EventType.MAX_Q)) is not None
