@@ -8,13 +8,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from firmware_sim.boards.board import SensorBoard
+from firmware_sim.compare import (
+    TIME_TOLERANCE,
+    TOLERANCE,
+    MarkError,
+    compare,
+    marks_of,
+    read_flight,
+    table,
+    within,
+    worst,
+)
 from firmware_sim.physics.autopilot import Autopilot
 from firmware_sim.physics.world import World
 from firmware_sim.ports import BoardPort, PtyPort, SerialPort
 from firmware_sim.runner import FirmwareRunner
 from firmware_sim.scenario import Scenario
-from firmware_sim.trajectory import fly
-from firmware_sim.vehicles import load_vehicle
+from firmware_sim.trajectory import TrajectorySummary, fly
+from firmware_sim.vehicles import RecoveryProfile, Vehicle, load_vehicle, with_recovery
 from marsy.clock import MissionClock
 from marsy.protocol import Device, EventType
 
@@ -26,10 +37,22 @@ class Simulator:
     runner: FirmwareRunner
 
 
+def vehicle_for(vehicle: str | Path, recovery: str | None = None) -> Vehicle:
+    """A bundled vehicle or a vehicle file, flying ``recovery`` in place of its own if given."""
+    model = load_vehicle(vehicle)
+    return model if recovery is None else with_recovery(model, recovery)
+
+
 def build_world(
-    vehicle: str | Path, scenario: Scenario, *, seed: int = 0, autopilot: bool = False
+    vehicle: str | Path,
+    scenario: Scenario,
+    *,
+    seed: int = 0,
+    autopilot: bool = False,
+    recovery: str | None = None,
 ) -> World:
-    world = World(load_vehicle(vehicle), seed=seed, autopilot=Autopilot() if autopilot else None)
+    model = vehicle_for(vehicle, recovery)
+    world = World(model, seed=seed, autopilot=Autopilot() if autopilot else None)
     for fault in scenario.world_faults():
         world.schedule_fault(fault)
     return world
@@ -45,6 +68,7 @@ def build_simulator(
     epoch: float | None = None,
     real_ports: Mapping[str, str] | None = None,
     autopilot: bool = False,
+    recovery: str | None = None,
 ) -> Simulator:
     """Everything but the loop: call ``runner.run`` to fly.
 
@@ -56,7 +80,7 @@ def build_simulator(
     if unknown:
         raise ValueError(f"no board named {sorted(unknown)[0]!r}")
     clock = MissionClock(epoch=time.time() if epoch is None else epoch, warp=warp)
-    world = build_world(vehicle, scenario, seed=seed, autopilot=autopilot)
+    world = build_world(vehicle, scenario, seed=seed, autopilot=autopilot, recovery=recovery)
     start = max(clock.epoch, clock.now())
     boards = {
         device: SensorBoard(
@@ -77,9 +101,74 @@ def build_simulator(
     return Simulator(world, boards, runner)
 
 
-def fly_headless(vehicle: str | Path, scenario: Scenario, *, seed: int = 0, out: Path) -> str:
+@dataclass(frozen=True)
+class Comparison:
+    text: str
+    """What ``marsy firmware --compare`` prints."""
+    errors: tuple[MarkError, ...]
+    summary: TrajectorySummary
+
+    @property
+    def within(self) -> bool:
+        return within(self.errors)
+
+
+def compare_headless(
+    vehicle: str | Path,
+    reference: str | Path,
+    *,
+    recovery: str | None = None,
+    seed: int = 0,
+    plot: Path | None = None,
+) -> Comparison:
+    """Fly ``vehicle`` headless and read it against a recorded flight at the standard marks."""
+    recorded = read_flight(reference)
+    model = vehicle_for(vehicle, recovery)
+    summary = fly(model, None, seed=seed, until=recorded.track.times[-1])
+    rec_marks = marks_of(recorded.track)
+    sim_marks = marks_of(summary.first_stage)
+    errors = tuple(compare(rec_marks, sim_marks))
+    lines = [f"{model.name}, recovery {model.recovery}, against {recorded.name}:"]
+    lines += [f"  # {note}" for note in recorded.notes]
+    lines += table(errors)
+    if summary.booster_touchdown_downrange is not None:
+        lines.append(
+            f"booster down {summary.booster_touchdown_downrange / 1000:.2f} km from the pad "
+            f"at {summary.booster_touchdown_speed or 0.0:.1f} m/s"
+        )
+    elif model.recovery is not RecoveryProfile.EXPENDABLE:
+        lines.append("booster lost")
+    off = [e for e in errors if not e.within]
+    lines.append(
+        f"all marks within {TOLERANCE:g} % ({TIME_TOLERANCE:g} s for times); "
+        f"worst {worst(errors):.1f} %"
+        if not off
+        else f"{len(off)} mark(s) outside {TOLERANCE:g} % ({TIME_TOLERANCE:g} s for times)"
+    )
+    if plot is not None:
+        from firmware_sim.compare_plot import plot_comparison
+
+        plot_comparison(
+            plot,
+            f"{model.name} ({model.recovery}) against {recorded.name}",
+            (f"{recorded.name} (recorded)", recorded.track, rec_marks),
+            (f"{model.name} (simulated)", summary.first_stage, sim_marks),
+        )
+        lines.append(f"plot written to {plot}")
+    return Comparison("\n".join(lines), errors, summary)
+
+
+def fly_headless(
+    vehicle: str | Path,
+    scenario: Scenario,
+    *,
+    seed: int = 0,
+    out: Path,
+    recovery: str | None = None,
+) -> str:
     """Fly as fast as possible with the autopilot, write the true trajectory, describe it."""
-    summary = fly(vehicle, out, seed=seed, faults=scenario.world_faults())
+    model = vehicle_for(vehicle, recovery)
+    summary = fly(model, out, seed=seed, faults=scenario.world_faults())
     lines = [f"{summary.vehicle}: {scenario.name}, {summary.duration:.0f} s after lift-off"]
     for label, value, unit in (
         ("max-q", summary.max_q, "Pa"),
@@ -93,6 +182,7 @@ def fly_headless(vehicle: str | Path, scenario: Scenario, *, seed: int = 0, out:
         ("apoapsis", summary.apoapsis, "m"),
         ("periapsis", summary.periapsis, "m"),
         ("booster touchdown", summary.booster_touchdown_speed, "m/s"),
+        ("booster from the pad", summary.booster_touchdown_downrange, "m"),
         ("capsule touchdown", summary.capsule_touchdown_speed, "m/s"),
     ):
         if value is not None:

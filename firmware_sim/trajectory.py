@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from firmware_sim.compare import Track
 from firmware_sim.physics import (
     Autopilot,
     AutopilotConfig,
@@ -66,8 +67,12 @@ class TrajectorySummary:
     apoapsis: float | None = None
     periapsis: float | None = None
     booster_touchdown_speed: float | None = None
+    booster_touchdown_downrange: float | None = None
+    """m along the ground from the pad to where the booster came to rest."""
     capsule_touchdown_speed: float | None = None
     events: tuple[WorldEvent, ...] = field(default=(), repr=False)
+    first_stage: Track = field(default=Track((), (), ()), repr=False)
+    """The first stage every ``RESOLUTION`` s: the stack until separation, then the booster."""
 
 
 @dataclass
@@ -77,6 +82,7 @@ class _Tracker:
     max_q_altitude: float | None = None
     insertion: tuple[float, float, float, float] | None = None
     events: list[WorldEvent] = field(default_factory=list)
+    first_stage: list[tuple[float, float, float]] = field(default_factory=list)
 
     def first(self, event: EventType) -> WorldEvent | None:
         return next((e for e in self.events if e.event is event), None)
@@ -162,9 +168,12 @@ def _row(t_plus: float, snap: BodySnapshot) -> list[str]:
 
 def _track(world: World, tracker: _Tracker) -> None:
     liftoff = world.liftoff_time
-    if liftoff is None or not world.active(Device.ROCKET):
+    if liftoff is None:
         return
     t_plus = world.t - liftoff
+    _track_first_stage(world, tracker, t_plus)
+    if not world.active(Device.ROCKET):
+        return
     if world.phase(Device.ROCKET) in _ASCENT:
         rocket = next(s for s in world.snapshot() if s.body is BodyName.ROCKET)
         if rocket.dynamic_pressure > tracker.max_q:
@@ -178,6 +187,17 @@ def _track(world: World, tracker: _Tracker) -> None:
             float(truth["apoapsis"]),
             float(truth["periapsis"]),
         )
+
+
+def _track_first_stage(world: World, tracker: _Tracker, t_plus: float) -> None:
+    """The stack while the stages are together, the booster once it flies alone."""
+    staged = any(e.event is EventType.STAGE_SEPARATION for e in tracker.events)
+    body = BodyName.BOOSTER if staged else BodyName.ROCKET
+    if staged and world.phase(Device.BOOSTER) in (FlightPhase.LANDED, FlightPhase.DESTROYED):
+        return
+    snap = next((s for s in world.snapshot() if s.body is body), None)
+    if snap is not None:
+        tracker.first_stage.append((t_plus, snap.altitude, snap.speed))
 
 
 def _settled(world: World, config: AutopilotConfig) -> bool:
@@ -209,6 +229,9 @@ def _summary(world: World, vehicle: Vehicle, tracker: _Tracker) -> TrajectorySum
         return None if found is None or liftoff is None else found.t - liftoff
 
     insertion = tracker.insertion
+    booster = next((s for s in world.snapshot() if s.body is BodyName.BOOSTER), None)
+    landed = world.touchdown_speed(BodyName.BOOSTER)
+    stage = tracker.first_stage
     return TrajectorySummary(
         vehicle=vehicle.name,
         duration=world.t - (liftoff if liftoff is not None else 0.0),
@@ -222,7 +245,15 @@ def _summary(world: World, vehicle: Vehicle, tracker: _Tracker) -> TrajectorySum
         insertion_inertial_speed=insertion[1] if insertion else None,
         apoapsis=insertion[2] if insertion else None,
         periapsis=insertion[3] if insertion else None,
-        booster_touchdown_speed=world.touchdown_speed(BodyName.BOOSTER),
+        booster_touchdown_speed=landed,
+        booster_touchdown_downrange=(
+            booster.downrange if booster is not None and landed is not None else None
+        ),
         capsule_touchdown_speed=world.touchdown_speed(BodyName.CAPSULE),
         events=tuple(tracker.events),
+        first_stage=Track(
+            tuple(row[0] for row in stage),
+            tuple(row[1] for row in stage),
+            tuple(row[2] for row in stage),
+        ),
     )

@@ -53,6 +53,27 @@ def _parse_boards(values: tuple[str, ...]) -> dict[str, str]:
     default=None,
     help="Headless: fly as fast as possible, write the true trajectory as CSV, exit.",
 )
+@click.option(
+    "--recovery",
+    type=click.Choice(["rtls", "asds", "expendable"]),
+    default=None,
+    help="Fly this booster recovery in place of the vehicle file's.",
+)
+@click.option(
+    "--compare",
+    "reference",
+    metavar="FLIGHT",
+    default=None,
+    help="Headless: fly and read against a recorded flight (CSV of time_s, altitude_m, "
+    "velocity_m_s, or a bundled name such as saocom-1a) at T+60, T+120, MECO and Max-Q; "
+    "exit status 1 when a mark is off.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --compare: draw both flights to this PNG.",
+)
 def firmware(
     vehicle: str,
     scenario: str,
@@ -65,18 +86,32 @@ def firmware(
     autopilot: bool,
     duration: float | None,
     trajectory: Path | None,
+    recovery: str | None,
+    reference: str | None,
+    plot: Path | None,
 ) -> None:
     """Start the world with one serial port per sensor board (or fly it headless)."""
+    from firmware_sim.compare import FlightFileError
     from firmware_sim.scenario import ScenarioError, load_scenario
     from firmware_sim.simulator import build_simulator
     from firmware_sim.vehicles import VehicleError
 
+    if plot is not None and reference is None:
+        raise click.UsageError("--plot draws a comparison: give --compare FLIGHT too")
     try:
+        if reference is not None:
+            from firmware_sim.simulator import compare_headless
+
+            result = compare_headless(vehicle, reference, recovery=recovery, seed=seed, plot=plot)
+            click.echo(result.text)
+            if not result.within:
+                raise SystemExit(1)
+            return
         chosen = load_scenario(scenario)
         if trajectory is not None:
             from firmware_sim.simulator import fly_headless
 
-            click.echo(fly_headless(vehicle, chosen, seed=seed, out=trajectory))
+            click.echo(fly_headless(vehicle, chosen, seed=seed, out=trajectory, recovery=recovery))
             return
         sim = build_simulator(
             vehicle,
@@ -87,8 +122,9 @@ def firmware(
             epoch=epoch,
             real_ports=_parse_boards(boards),
             autopilot=autopilot,
+            recovery=recovery,
         )
-    except (ScenarioError, VehicleError, ValueError) as exc:
+    except (ScenarioError, VehicleError, FlightFileError, RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
