@@ -5,8 +5,10 @@
   THROTTLE to the bucket. Once past Max-Q (back in ascent) a bucket the ground imposed is lifted
   again by the ground (the board keeps a commanded throttle until told otherwise).
 - **Stage separation** when first-stage propellant falls below ``separate_below`` in a phase
-  where the rocket can separate. Never while the stages are known apart (the rocket's own
-  event, or an accepted order): the rocket reports 0 % first-stage propellant once separated.
+  where the rocket can separate, or once the first stage has cut off by itself (MECO: the
+  rocket coasts, still stacked) with more kept for its way home (a return to the launch
+  site). Never while the stages are known apart (the rocket's own event, or an accepted
+  order): the rocket reports 0 % first-stage propellant once separated.
 
 Phases in which the rocket accepts a separation come from the contract's command table.
 
@@ -120,6 +122,14 @@ def propose(
                 SEPARATE,
                 CommandAction.SEPARATE,
                 f"first-stage propellant at {fuel:.1f} % (below {criteria.separate_below:g} %)",
+            )
+        )
+    elif rocket.phase is FlightPhase.COAST and fuel is not None and fuel > 0.0:
+        due.append(
+            Proposal(
+                SEPARATE,
+                CommandAction.SEPARATE,
+                f"first stage cut off by itself, {fuel:.1f} % kept for its way home",
             )
         )
     return due

@@ -62,6 +62,7 @@ def steps(v: FlightView, orders: dict[str, Order] | None = None) -> list[str]:
         (8.0, FlightPhase.ASCENT, []),
         (7.99, FlightPhase.ASCENT, [SEPARATE]),
         (7.0, FlightPhase.COAST, [SEPARATE]),  # the board cut the engines at its reserve
+        (16.0, FlightPhase.COAST, [SEPARATE]),  # cut off with propellant kept to fly home
         (5.0, FlightPhase.PAD, []),
         (0.0, FlightPhase.UPPER_STAGE, []),
     ],
@@ -76,6 +77,11 @@ def test_the_separation_says_why() -> None:
     (proposal,) = propose(view(fuel_stage1=7.94), {}, CRITERIA)
     assert proposal.action is CommandAction.SEPARATE and proposal.level is None
     assert proposal.why == "first-stage propellant at 7.9 % (below 8 %)"
+
+
+def test_a_first_stage_that_cut_off_with_propellant_for_home_is_separated() -> None:
+    (proposal,) = propose(view(FlightPhase.COAST, fuel_stage1=16.04), {}, CRITERIA)
+    assert proposal.why == "first stage cut off by itself, 16.0 % kept for its way home"
 
 
 def test_nothing_is_due_once_the_stages_are_known_apart() -> None:
