@@ -52,6 +52,8 @@ _SAMPLES: dict[Channel, type[DeviceTelemetry | AstronautVitals]] = {
 }
 """The channels whose topic names the one model their messages may be."""
 
+TOPICS_KEPT = 4096
+
 RUN = 1000
 """Deliveries taken off the bus in one go, at most."""
 
@@ -110,6 +112,7 @@ class Recorder:
         writer.on_rejected = self.rejected
         writer.on_batch = self._batch_done
         self._acks = AckSequencer(self._release)
+        self._topics: dict[str, tuple[str, type[DeviceTelemetry | AstronautVitals] | None]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._consume, name=f"{name}-consumer", daemon=True)
         # Devices send faster in a time-warped simulation: their budget is in mission seconds.
@@ -173,7 +176,7 @@ class Recorder:
         """Refuse, ignore or store one delivery; the ticket is finished by the end of it, or by
         the writer once stored (handing the line over is the last thing that happens here)."""
         self.stats.received += 1
-        source = source_of(self.bus.topics, delivery.topic)
+        source, model = self._topic(delivery.topic)
         counts = self.counts[source]
         counts.received += 1
         if not self.limiter.allow(source):
@@ -187,7 +190,7 @@ class Recorder:
             self._finish(ticket, delivery)
             return
         try:
-            message = self._decode(delivery.topic, delivery.payload)
+            message = self._decode(delivery.topic, delivery.payload, model)
         except ContractError as exc:
             counts.refused += 1
             self._refuse(source, delivery, exc.field, exc.reason)
@@ -220,13 +223,26 @@ class Recorder:
 
         self.writer.add(database, line, stored)
 
-    def _decode(self, topic: str, payload: bytes) -> Message:
-        """The contract's decoding and origin check; a sample's topic names its model, which
-        spares the union's dispatch on the busiest channels."""
+    def _topic(self, topic: str) -> tuple[str, type[DeviceTelemetry | AstronautVitals] | None]:
+        """The source a topic names, and the model it names if a sample's: read once per topic
+        (the ACL keeps them few; past :data:`TOPICS_KEPT` they are read each time)."""
+        known = self._topics.get(topic)
+        if known is not None:
+            return known
         try:
             model = _SAMPLES.get(self.bus.topics.parse(topic)[0])
         except ValueError:
             model = None
+        known = (source_of(self.bus.topics, topic), model)
+        if len(self._topics) < TOPICS_KEPT:
+            self._topics[topic] = known
+        return known
+
+    def _decode(
+        self, topic: str, payload: bytes, model: type[DeviceTelemetry | AstronautVitals] | None
+    ) -> Message:
+        """The contract's decoding and origin check; a sample's topic names its model, which
+        spares the union's dispatch on the busiest channels."""
         message = decode_message(payload) if model is None else decode_as(model, payload)
         check_origin(self.bus.topics, topic, message)
         return message

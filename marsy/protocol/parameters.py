@@ -25,6 +25,7 @@ class ValueType(StrEnum):
 
 
 Value = float | int | bool
+_FLOAT = ValueType.FLOAT
 
 
 class Limits(BaseModel):
@@ -434,6 +435,15 @@ def coerce_value(param: Parameter, value: object) -> Value:
     Raises ``ValueError`` with a reason a person can act on. Booleans are never numbers here:
     ``True`` for a float parameter is a type error, not ``1.0``.
     """
+    # The common case, checked first (every sample's values pass here): a finite float in range
+    # is itself. NaN fails the range, infinity the subtraction: both take the full path below.
+    if (
+        type(value) is float
+        and param.type is _FLOAT
+        and param.valid_min <= value <= param.valid_max
+        and value - value == 0.0
+    ):
+        return value
     if param.type is ValueType.BOOL:
         if not isinstance(value, bool):
             raise ValueError(f"expected a boolean, got {type(value).__name__}")

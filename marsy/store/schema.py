@@ -83,6 +83,14 @@ FIELD_FORMATTERS: Mapping[Device, Mapping[str, Callable[[Value], str]]] = Mappin
 )
 
 
+_FLOAT_FIELDS: Mapping[Device, frozenset[str]] = MappingProxyType(
+    {
+        device: frozenset(p.name for p in parameters_of(device) if p.type is ValueType.FLOAT)
+        for device in Device
+    }
+)
+
+
 def timestamp_ns(ts: float) -> int:
     return round(ts * 1e6) * 1000  # µs: what a float of Unix seconds holds exactly enough
 
@@ -94,7 +102,16 @@ def point_line(message: DeviceTelemetry | AstronautVitals) -> str:
     to ``[A-Za-z0-9_-]`` and field names come from the dictionary.
     """
     formatters = FIELD_FORMATTERS[message.device]
-    fields = ",".join(f"{name}={formatters[name](v)}" for name, v in message.values.items())
+    floats = _FLOAT_FIELDS[message.device]
+    # A float field's value is written as _float would, without the call: most fields are.
+    fields = ",".join(
+        [
+            f"{name}={v!r}"
+            if type(v) is float and name in floats
+            else f"{name}={formatters[name](v)}"
+            for name, v in message.values.items()
+        ]
+    )
     return (
         f"{message.device},{MISSION_TAG}={message.mission_id},{SOURCE_TAG}={message.source} "
         f'{fields},{SEQ_FIELD}={message.seq}i,{PHASE_FIELD}="{message.phase}" '

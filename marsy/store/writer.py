@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from tenacity import Retrying, retry_if_exception_type, wait_exponential
 
@@ -58,8 +58,7 @@ class WriterStats:
     batch spooled until the spool is drained (new batches keep going to the spool meanwhile)."""
 
 
-@dataclass
-class _Line:
+class _Line(NamedTuple):
     database: str
     text: str
     done: Done | None
@@ -115,8 +114,9 @@ class BatchWriter:
             if first:
                 self._first_pending_at = time.monotonic()
             self._pending.append(_Line(database, line, done))
-            if first or len(self._pending) >= self.batch_size:
-                # first: an idle writer starts the flush interval now, not at its next poll
+            if first or len(self._pending) == self.batch_size:
+                # first: an idle writer starts the flush interval now, not at its next poll;
+                # a full batch once, when it fills (the writer looks again before it waits)
                 self._cond.notify_all()
 
     def pending(self) -> int:
