@@ -270,8 +270,8 @@ def test_the_commentary_tells_the_booster_home_once_even_across_a_restart(
     assert "The booster has landed!" not in hosted
     assert again.store.told("m1") == {
         "booster:coast",
-        "booster:reentry",
-        "booster:landing_burn",
+        "event:entry_burn",  # the re-entry's line and the entry burn's are one telling
+        "event:landing_burn",
         "event:booster_landed",
     }
     stream.close()
