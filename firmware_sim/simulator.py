@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from firmware_sim.compare import (
     worst,
 )
 from firmware_sim.physics.autopilot import Autopilot
+from firmware_sim.physics.events import WorldEvent
 from firmware_sim.physics.world import World
 from firmware_sim.ports import BoardPort, PtyPort, SerialPort
 from firmware_sim.runner import FirmwareRunner
@@ -29,12 +32,45 @@ from firmware_sim.vehicles import RecoveryProfile, Vehicle, load_vehicle, with_r
 from marsy.clock import MissionClock
 from marsy.protocol import Device, EventType
 
+FLYING_MARKER = "firmware-flying.json"
+"""Written in the state folder at lift-off: a simulator that finds it was stopped mid-flight."""
+LOST_DETAIL = "vehicle lost: simulator restarted"
+
+
+def mark_flying(state: Path, epoch: float, t: float) -> None:
+    """Leave word in ``state`` that this simulation's vehicle has lifted off."""
+    state.mkdir(parents=True, exist_ok=True)
+    marker = state / FLYING_MARKER
+    partial = marker.with_suffix(".tmp")
+    partial.write_text(json.dumps({"epoch": epoch, "liftoff": t}))
+    partial.replace(marker)
+
+
+def was_flying(state: Path, epoch: float | None) -> bool:
+    """Whether a simulator of this simulation (same ``epoch``, or any if none is given) was
+    stopped after lift-off with ``state`` as its folder; a marker of another simulation is
+    stale and says nothing."""
+    try:
+        marker = json.loads((state / FLYING_MARKER).read_text())
+    except (OSError, ValueError):
+        return False
+    return epoch is None or marker.get("epoch") == epoch
+
 
 @dataclass
 class Simulator:
     world: World
     boards: dict[Device, SensorBoard]
     runner: FirmwareRunner
+    lost: bool = False
+    """Started again after its vehicle had lifted off: the flight cannot be resumed."""
+
+    def fly(self, stop: threading.Event, until: Callable[[World], bool] | None = None) -> None:
+        """Fly the world, or say on the rocket's line that a restart lost the vehicle."""
+        if self.lost:
+            self.runner.report_lost(LOST_DETAIL, stop)
+        else:
+            self.runner.run(stop, until)
 
 
 def vehicle_for(vehicle: str | Path, recovery: str | None = None) -> Vehicle:
@@ -69,12 +105,17 @@ def build_simulator(
     real_ports: Mapping[str, str] | None = None,
     autopilot: bool = False,
     recovery: str | None = None,
+    state: Path | None = None,
 ) -> Simulator:
-    """Everything but the loop: call ``runner.run`` to fly.
+    """Everything but the loop: call ``fly`` (or ``runner.run``) to fly.
 
     ``epoch`` is the wall time at which mission time starts (the same value every process of a
     simulation gets); the world's zero is that instant, or now if the simulator starts later (a
     new vehicle on the pad of a simulation that has already flown one).
+
+    ``state`` is the vehicle's state folder: lift-off is marked there, and a simulator that
+    finds the mark of its own simulation was restarted mid-flight, so it reports the vehicle
+    lost instead of putting a fresh rocket back on the pad.
     """
     unknown = set(real_ports or {}) - {str(d) for d in Device}
     if unknown:
@@ -98,7 +139,20 @@ def build_simulator(
         url = (real_ports or {}).get(str(device))
         ports[device] = SerialPort(url) if url else PtyPort()
     runner = FirmwareRunner(world, boards, ports, clock, start=start)
-    return Simulator(world, boards, runner)
+    if state is None:
+        return Simulator(world, boards, runner)
+    lost = was_flying(state, epoch)
+    if not lost:
+        runner.on_event = _liftoff_marker(state, clock.epoch)
+    return Simulator(world, boards, runner, lost=lost)
+
+
+def _liftoff_marker(state: Path, epoch: float) -> Callable[[WorldEvent], None]:
+    def on_event(event: WorldEvent) -> None:
+        if event.event is EventType.LIFTOFF:
+            mark_flying(state, epoch, event.t)
+
+    return on_event
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,14 @@ def _parse_boards(values: tuple[str, ...]) -> dict[str, str]:
     show_default=True,
     help="Fly without the ground: ignite, stage and detach by themselves.",
 )
+@click.option(
+    "--state",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The vehicle's state folder: lift-off is marked there, and a simulator restarted "
+    "after lift-off reports the vehicle lost (an explosion from the rocket) instead of flying "
+    "a fresh rocket from the pad.",
+)
 @click.option("--duration", type=float, default=None, help="Stop after this many mission s.")
 @click.option(
     "--trajectory",
@@ -84,6 +92,7 @@ def firmware(
     links: Path | None,
     boards: tuple[str, ...],
     autopilot: bool,
+    state: Path | None,
     duration: float | None,
     trajectory: Path | None,
     recovery: str | None,
@@ -93,7 +102,7 @@ def firmware(
     """Start the world with one serial port per sensor board (or fly it headless)."""
     from firmware_sim.compare import FlightFileError
     from firmware_sim.scenario import ScenarioError, load_scenario
-    from firmware_sim.simulator import build_simulator
+    from firmware_sim.simulator import LOST_DETAIL, build_simulator
     from firmware_sim.vehicles import VehicleError
 
     if plot is not None and reference is None:
@@ -123,6 +132,7 @@ def firmware(
             real_ports=_parse_boards(boards),
             autopilot=autopilot,
             recovery=recovery,
+            state=state,
         )
     except (ScenarioError, VehicleError, FlightFileError, RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -135,10 +145,13 @@ def firmware(
 
             link(port, links / str(device))
         click.echo(f"{device}: {port.path}", err=False)
-    click.echo(f"flying {chosen.name} at {warp:g}x (Ctrl-C to stop)", err=True)
+    if sim.lost:
+        click.echo(f"{LOST_DETAIL}: reporting the rocket lost (Ctrl-C to stop)", err=True)
+    else:
+        click.echo(f"flying {chosen.name} at {warp:g}x (Ctrl-C to stop)", err=True)
     began = time.monotonic()
     try:
-        sim.runner.run(
+        sim.fly(
             stop,
             until=(lambda world: world.t >= duration) if duration is not None else None,
         )

@@ -102,6 +102,8 @@ class Plan:
                 repr(self.epoch),
                 "--links",
                 str(on.ports),
+                "--state",
+                str(on.state),
             ],
         )
 
