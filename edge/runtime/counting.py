@@ -1,7 +1,8 @@
 """The agent's counters as the contract reports them (:class:`~marsy.protocol.AgentCounters`).
 
-From the board to the broker, what the agent counted of one mission: frames read, damaged and
-refused (the reader), each stream's messages numbered and dropped (the outbox), and how the
+From the board to the broker, what the agent counted of one mission: frames read, damaged,
+refused and missed (the gaps in the board's numbering: lost before the agent could number them;
+the reader), each stream's messages numbered and dropped (the outbox), and how the
 disk has treated the outbox since the agent started. The samples taken on ``standby`` are
 reported apart. A ledger on the ground sets these against what it stored.
 """
@@ -16,6 +17,7 @@ from marsy.protocol.commanding import STANDBY
 FRAMES_READ = "frames_read"
 FRAMES_BAD = "frames_bad"
 FRAMES_REFUSED = "frames_refused"
+FRAMES_MISSED = "frames_missed"
 
 
 def streams(tally: MissionTally) -> dict[str, StreamCount]:
@@ -38,6 +40,7 @@ def agent_counters(
         frames_read=tally.counts.get(FRAMES_READ, 0),
         frames_bad=tally.counts.get(FRAMES_BAD, 0),
         frames_refused=tally.counts.get(FRAMES_REFUSED, 0),
+        frames_missed=tally.counts.get(FRAMES_MISSED, 0),
         write_failures=stats.write_failures,
         held=held,
         held_total=stats.held_total,

@@ -4,7 +4,8 @@ Telemetry frames become the device's measurement messages (numbered in one trans
 numbers and the messages agree), event frames become mission events once each (boards repeat
 them), and the board's answers to commands wake the :class:`~edge.runtime.board.Board` call
 waiting for them. A frame the contract refuses is counted, never fatal; so are, per mission,
-the frames read and the damaged ones the line threw away.
+the frames read, the damaged ones the line threw away and the ones the board numbered that never
+arrived (:mod:`edge.runtime.numbering`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from pydantic import BaseModel
 
 from edge.runtime.behaviour import AgentPort, Behaviour
 from edge.runtime.board import Board
-from edge.runtime.counting import FRAMES_BAD, FRAMES_READ, FRAMES_REFUSED
+from edge.runtime.counting import FRAMES_BAD, FRAMES_MISSED, FRAMES_READ, FRAMES_REFUSED
 from edge.runtime.memory import FlightMemory
+from edge.runtime.numbering import FrameNumbering
 from edge.runtime.publisher import Publisher
 from edge.runtime.serial_link import BoardLink
 from edge.runtime.stats import AgentStats
@@ -71,6 +73,8 @@ class Reader:
         """The line's (frames, bad frames) counted so far."""
         self._refused = 0
         """Frames of the last batch the contract refused."""
+        self.numbering = FrameNumbering()
+        """The board's frame numbers read so far: their gaps are frames missed."""
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -89,7 +93,13 @@ class Reader:
         self._line = (stats.frames, stats.bad_frames)
 
     def handle(self, frames: Sequence[Frame]) -> None:
-        """Queue what ``frames`` say: events one by one, then the telemetry in one batch."""
+        """Queue what ``frames`` say: events one by one, then the telemetry in one batch.
+
+        The gaps in the board's numbers come first: frames lost before the agent could number
+        them, counted for the mission flown.
+        """
+        missed = sum(self.numbering.observe(frame) for frame in frames)
+        self.publisher.count(self.memory.mission_id, FRAMES_MISSED, missed)
         telemetry = [f for f in frames if isinstance(f, TelemetryFrame) and f.device is self.device]
         for frame in frames:
             if isinstance(frame, AckFrame):

@@ -3,7 +3,9 @@
 Pure: bytes in (:meth:`SensorBoard.feed`), bytes out (:meth:`SensorBoard.poll`); the runner owns
 the serial ports. Commands execute on the world and are answered with an ack or a nack with the
 reason; a command token seen before is answered again without executing twice (a retransmission
-after a garbled ack must not fire a second separation).
+after a garbled ack must not fire a second separation). Every frame produced takes the board's
+next frame number, read or not: the runner polls the board whether the line has room or not, so
+the agent finds what it never got in the gaps.
 """
 
 from __future__ import annotations

@@ -12,6 +12,13 @@ Every frame, in either direction::
     17      L-14  body          by frame type, below
     3+L     2     CRC           CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) over bytes 2..2+L
 
+The sequence is the board's frame number: every frame a board produces takes the next one,
+whether anyone reads it or not (a full line drops bytes, an agent is stopped or dead), so a gap
+in the numbers an agent reads is the count of frames lost before it could number them. An event
+repeated for safety and an ack answered again keep their first number; a board counts from 0
+again at power-on and after a reboot.
+A command's sequence is its token.
+
 Bodies (all little endian):
 
 - telemetry: the flight phase code (uint8, as the board's flight computer sees it), a uint64

@@ -220,6 +220,10 @@ class AgentCounters(_Model):
     """Damaged frames the line threw away (bad checksum, garbage) while on this mission."""
     frames_refused: Count
     """Intact frames the contract refused (not numbered) while on this mission."""
+    frames_missed: Count = 0
+    """Frames the board numbered that never reached the reader intact while on this mission
+    (gaps in the board's frame numbers: lost before the agent could number them; the damaged
+    ones among them are in ``frames_bad`` too)."""
     write_failures: Count
     """Outbox transactions the disk refused since the agent started."""
     held: Count
