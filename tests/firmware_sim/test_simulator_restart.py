@@ -13,6 +13,7 @@ from pathlib import Path
 
 from edge.runtime.serial_link import SerialLink
 from firmware_sim.simulator import FLYING_MARKER, LOST_DETAIL, mark_flying, was_flying
+from ground.command.flight_rules import FLIGHT_RULES, FlightAction, Seen, Sighting, decide
 from marsy.protocol import Device, EventType, parameter
 from marsy.protocol.framing import EventFrame, Frame, TelemetryFrame
 
@@ -99,3 +100,13 @@ def test_a_marker_of_another_simulation_is_stale(tmp_path: Path) -> None:
     assert was_flying(tmp_path, 1000.0)
     assert was_flying(tmp_path, None)
     assert not was_flying(tmp_path, 2000.0)
+
+
+def test_command_terminates_the_flight_on_the_report_and_names_the_cause() -> None:
+    seen = Seen()
+    for event, detail in ((EventType.LIFTOFF, ""), (EventType.EXPLOSION, LOST_DETAIL)):
+        seen = seen.with_event(Sighting(event, Device.ROCKET, 0.0, detail))
+    decision = decide(FLIGHT_RULES, seen)
+    assert decision.action is FlightAction.FLIGHT_TERMINATION
+    assert decision.rule.id == "FR-1"
+    assert LOST_DETAIL in decision.text
