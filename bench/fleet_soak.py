@@ -26,6 +26,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -374,6 +375,21 @@ def drained(ground: Ground, fleet: Fleet, vehicles: int) -> tuple[int, int]:
     return sent, stored
 
 
+def median_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over several intervals (a noisy neighbour's minute weighs less)."""
+
+    def median(values: list[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return statistics.median(known) if known else None
+
+    names = {name for row in rows for name in row["rss"]}
+    return {
+        "lag_p99": median([row["lag_p99"] for row in rows]),
+        "cycle_p99": median([row["cycle_p99"] for row in rows]),
+        "rss": {name: median([row["rss"].get(name) for row in rows]) for name in names},
+    }
+
+
 def compare(first: dict[str, Any], last: dict[str, Any]) -> list[str]:
     lines, flat = [], True
 
@@ -429,6 +445,10 @@ def soak(vehicles: int, seconds: float, interval: float, workers: int, out: Path
     if len(rows) >= 2:
         print("last interval against the first:")
         print("\n".join(compare(rows[0], rows[-1])))
+    if len(rows) >= 20:
+        edge = max(5, len(rows) // 10)
+        print(f"median of the last {edge} intervals against the first {edge}'s:")
+        print("\n".join(compare(median_row(rows[:edge]), median_row(rows[-edge:]))))
     if not rows or sent == 0:
         raise SystemExit("the soak measured nothing")
 
