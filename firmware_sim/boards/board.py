@@ -117,6 +117,11 @@ class SensorBoard:
         t_plus = self._t_plus()
         return [f for f in self.faults if isinstance(f, kind) and f.active(t_plus)]
 
+    @property
+    def numbered(self) -> int:
+        """Frame numbers taken since the board (re)booted: the next frame's number."""
+        return self._seq
+
     def _next_seq(self) -> int:
         seq = self._seq
         self._seq = (self._seq + 1) % 2**32
