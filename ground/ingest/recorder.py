@@ -23,7 +23,7 @@ from ground.ingest.acks import AckSequencer
 from ground.ingest.counters import PerSource
 from ground.ingest.deadletters import DeadLetters, Refusal
 from ground.ingest.heartbeat import Freshness, Heartbeat
-from ground.ingest.ledger import Ledger
+from ground.ingest.ledger import Ledger, LedgerEntry
 from ground.ingest.limits import SourceLimiter, source_of
 from ground.ingest.outgoing import Outgoing
 from marsy.clock import MissionClock
@@ -91,11 +91,13 @@ class Recorder:
         *,
         group: str | None = None,
         shared: bool = False,
+        draining: bool = False,
     ) -> None:
         """``group``: the share group the recorder's stream may be shared in by several
         workers; ``shared``: this recorder is one of them (it takes its share of ``filters``),
         else it takes them whole. A persistent session keeps the other form from an earlier
-        run, which is undone at each connect."""
+        run, which is undone at each connect. ``draining``: a worker no longer run takes only
+        what its session still holds (it unsubscribes from both forms)."""
         limits = limits or IngestSettings()
         self.name = name
         self.bus = bus
@@ -107,6 +109,10 @@ class Recorder:
         self.limits = limits
         self.group = group
         self.shared = shared and group is not None
+        self.draining = draining and group is not None
+        self.ledger_view: Callable[[], list[LedgerEntry]] = ledger.entries
+        """The ledger ``/health`` shows: this recorder's own, or several workers' merged."""
+        self.last_delivery = time.monotonic()
         self.stats = RecorderStats()
         self.counts = PerSource()
         writer.on_rejected = self.rejected
@@ -143,6 +149,10 @@ class Recorder:
                 self.bus.subscribe(topic)
                 continue
             whole, share = topic, self.bus.topics.shared(self.group, topic)
+            if self.draining:
+                self.bus.forget(whole)
+                self.bus.forget(share)
+                continue
             self.bus.subscribe(share if self.shared else whole)
             self.bus.forget(whole if self.shared else share)
         self.writer.start()
@@ -150,19 +160,22 @@ class Recorder:
         self._thread.start()
         self.heartbeat.start()
 
-    def stop(self) -> None:
+    def stop(self, *, end_session: bool = False) -> None:
+        """Finish what is in hand (written, ledger saved, acked), then disconnect;
+        ``end_session``: the broker forgets the session (a drained worker's)."""
         self._stop.set()
         self._thread.join(timeout=5)
         self.heartbeat.stop()
         self.writer.stop(timeout=10)
         self.ledger.save()
-        self.bus.stop()
+        self.bus.stop(end_session=end_session)
 
     # --- consuming ----------------------------------------------------------------------------
 
     def _consume(self) -> None:
         while not self._stop.is_set():
             for delivery in self.bus.receive_many(RUN, timeout=0.2):
+                self.last_delivery = time.monotonic()
                 ticket = self._acks.ticket()
                 try:
                     self._handle(delivery, ticket)
@@ -278,6 +291,17 @@ class Recorder:
         )
         self.letters.refuse(INFLUXDB, refusal)
 
+    def settled(self, quiet: float) -> bool:
+        """Connected, nothing delivered for ``quiet`` seconds, and nothing left in hand: all
+        written (or spooled) and acknowledged."""
+        return (
+            self.bus.connected.is_set()
+            and time.monotonic() - self.last_delivery >= quiet
+            and self.bus.deliveries.qsize() == 0
+            and self.writer.pending() == 0
+            and self._acks.outstanding() == 0
+        )
+
     # --- health -------------------------------------------------------------------------------
 
     def freshness(self) -> Freshness:
@@ -316,7 +340,5 @@ class Recorder:
                 "unconfirmed": self.outgoing.unconfirmed(),
             },
             "sources": self.counts.snapshot(),
-            "ledger": [
-                {**asdict(entry), "missing": entry.missing} for entry in self.ledger.entries()
-            ],
+            "ledger": [{**asdict(entry), "missing": entry.missing} for entry in self.ledger_view()],
         }

@@ -10,12 +10,14 @@ import threading
 
 from flask import Flask
 
-from ground.ingest.ledger import Ledger
+from ground.ingest.ledger import Ledger, merged_entries
 from ground.ingest.recorder import Recorder, Route
-from ground.ingest.workers import Command, WorkerPlan, Workers
+from ground.ingest.workers import RETIRED, Command, WorkerPlan, Workers, ledger_paths
 from ground.service_skeleton import Skeleton, serve
 from ground.web import Api
+from marsy.logins import MAX_INGEST_WORKERS
 from marsy.mqtt import MqttBus
+from marsy.protocol.topics import INGEST_GROUP
 from marsy.settings import GroundSettings
 from marsy.store import InfluxError, InfluxNotSetUp, Store, connect_store
 
@@ -32,12 +34,13 @@ def build_recorder(
     state: str | None = None,
     group: str | None = None,
     shared: bool = False,
+    draining: bool = False,
 ) -> tuple[Recorder, Store]:
     """A recorder named ``name`` (its dead letters go to ``deadletter/<name>``), connecting with
     the login of ``settings.mqtt`` (the login is the client id), keeping its spool and ledger in
     ``state_dir/<state>`` (default ``<name>``). A recorder beside another connection of the
     same service takes ``presence=False``: that one stands for the service. ``group`` and
-    ``shared``: see :class:`Recorder`. The store is returned to be checked
+    ``shared``, ``draining``: see :class:`Recorder`. The store is returned to be checked
     (:func:`check_databases`) and closed by the caller."""
     store = connect_store(settings.influx)
     folder = settings.state_dir / (state or name)
@@ -60,6 +63,7 @@ def build_recorder(
         settings.ingest,
         group=group,
         shared=shared,
+        draining=draining,
     )
     return recorder, store
 
@@ -106,11 +110,18 @@ def run_recorder(
     worker: int | None = None,
 ) -> None:
     """Record until ``stop``: the whole stream, or with ``worker`` (1, 2, ...) its share of it
-    in ``group`` as that worker (:mod:`ground.ingest.workers`)."""
+    in ``group`` as that worker (:mod:`ground.ingest.workers`). Alone, it first drains the
+    sessions of workers that ran before (their queued share) and shows their ledgers merged
+    with its own."""
     if worker is None:
         recorder, store = build_recorder(name, settings, route, filters, group=group)
+        others = ledger_paths(name, settings.state_dir)[1:]
+        if group is not None and any(path.parent.exists() for path in others):
+            paths = ledger_paths(name, settings.state_dir)
+            recorder.ledger_view = lambda: merged_entries(paths)
     else:
         plan = WorkerPlan(name, worker)
+        (settings.state_dir / plan.state / RETIRED).unlink(missing_ok=True)
         recorder, store = build_recorder(
             name,
             settings.model_copy(update={"mqtt": plan.mqtt(settings.mqtt)}),
@@ -127,18 +138,90 @@ def run_recorder(
     service.loop(
         "check", lambda stopping: check_databases(store, databases, stopping), join_timeout=1.0
     )
+    if worker is None and group is not None:
+        service.loop(
+            "retire",
+            lambda stopping: retire_workers(
+                name, settings, route, filters, 1, stopping, group=group
+            ),
+            join_timeout=15.0,
+        )
     service.http(create_app(name, recorder), settings)
     serve(service, stop, detail="recording")
 
 
+def retire_workers(
+    name: str,
+    settings: GroundSettings,
+    route: Route,
+    filters: list[str],
+    keep: int,
+    stopping: threading.Event,
+    *,
+    group: str = INGEST_GROUP,
+    quiet: float = 3.0,
+) -> None:
+    """Drain the session of every worker past ``keep`` that ran before (the broker keeps
+    queueing a stopped worker's share of the stream until its session is ended), then end it.
+
+    Each is recorded as it would have been, into its own folder (its ledger stays part of the
+    merged one), until nothing came for ``quiet`` seconds and all is written and acked; its
+    folder is then marked retired, and a worker started there again removes the mark."""
+    for index in range(keep + 1, MAX_INGEST_WORKERS + 1):
+        plan = WorkerPlan(name, index)
+        folder = settings.state_dir / plan.state
+        if not folder.exists() or (folder / RETIRED).exists() or stopping.is_set():
+            continue
+        logger.info("%s: draining the session of %s, which no longer runs", name, plan.login)
+        recorder, store = build_recorder(
+            name,
+            settings.model_copy(update={"mqtt": plan.mqtt(settings.mqtt)}),
+            route,
+            filters,
+            presence=False,
+            state=plan.state,
+            group=group,
+            draining=True,
+        )
+        finished = False
+        try:
+            recorder.start()
+            while not stopping.is_set() and not recorder.settled(quiet):
+                stopping.wait(0.5)
+            finished = not stopping.is_set()
+        finally:
+            recorder.stop(end_session=finished)
+            store.close()
+        if finished:
+            (folder / RETIRED).write_text(
+                f"drained {recorder.stats.stored} points, session ended\n"
+            )
+            logger.info(
+                "%s: %s drained (%d points) and retired", name, plan.login, recorder.stats.stored
+            )
+
+
 def run_workers(
-    name: str, settings: GroundSettings, count: int, command: Command, stop: threading.Event
+    name: str,
+    settings: GroundSettings,
+    count: int,
+    command: Command,
+    stop: threading.Event,
+    *,
+    route: Route,
+    filters: list[str],
 ) -> None:
     """Run ``count`` workers of recorder ``name`` (each started by ``command``) and answer
-    ``/health`` for them all until ``stop``."""
+    ``/health`` for them all until ``stop``; drain the sessions of workers past ``count`` that
+    ran before (:func:`retire_workers`)."""
     workers = Workers(name, count, command, settings.state_dir)
     service = Skeleton(name)
     service.part(workers)
+    service.loop(
+        "retire",
+        lambda stopping: retire_workers(name, settings, route, filters, count, stopping),
+        join_timeout=15.0,
+    )
     app = Flask(name)
     Api(name).install(app, workers.health)
     service.http(app, settings)

@@ -46,6 +46,9 @@ RESTART_MAX = 10.0
 :data:`STEADY` seconds of its start, back to the first once it stayed up."""
 STEADY = 30.0
 
+RETIRED = "retired"
+"""A file in a worker's folder once its session was drained and ended (it no longer runs)."""
+
 SUMMED = (
     "received",
     "stored",

@@ -34,4 +34,5 @@ def run_workers(
     settings: GroundSettings, stop: threading.Event, count: int, command: Command
 ) -> None:
     """``count`` workers, each ``command(index, port)``, and the ``/health`` of them all."""
-    run_recorder_workers(NAME, settings, count, command, stop)
+    route, topics = flight_route(settings.influx), filters(settings.mqtt.topics)
+    run_recorder_workers(NAME, settings, count, command, stop, route=route, filters=topics)

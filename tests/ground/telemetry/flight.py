@@ -18,8 +18,10 @@ T0 = 1_800_000_000.0
 class Flight:
     """Publishes numbered rocket telemetry and suit vitals, as the agents would."""
 
-    def __init__(self, broker: LocalMosquitto, count: int, rate: float) -> None:
+    def __init__(self, broker: LocalMosquitto, count: int, rate: float, first: int = 0) -> None:
+        """``count`` samples of each, numbered from ``first``, ``rate`` a second."""
         self.count = count
+        self.first = first
         self.rate = rate
         self.rocket = MqttBus(broker.settings_for("rocket", publish_timeout=60))
         self.suit = MqttBus(broker.settings_for("suit", publish_timeout=60))
@@ -33,7 +35,7 @@ class Flight:
 
     def _run(self) -> None:
         pending: list[Pending] = []
-        for seq in range(self.count):
+        for seq in range(self.first, self.first + self.count):
             ts = T0 + seq / 10
             pending.append(
                 self.rocket.publish_message(
@@ -61,7 +63,7 @@ class Flight:
                     )
                 )
             )
-            self.sent = seq + 1
+            self.sent = seq + 1 - self.first
             time.sleep(1 / self.rate)
         for p in pending:
             p.wait(60)
