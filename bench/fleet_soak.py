@@ -17,7 +17,7 @@ between what arrived). At the end, after the recorders drain: what was sent and 
 and the last interval against the first (goal: lag, cycle and every RSS <= 1.2 x, 0 missing).
 
     .venv/bin/python bench/fleet_soak.py [--vehicles 25] [--minutes 10] [--workers 1]
-    .venv/bin/python bench/fleet_soak.py --smoke      # 5 vehicles, 40 s in 10-s intervals
+    .venv/bin/python bench/fleet_soak.py --smoke      # 5 vehicles, 30 s in 10-s intervals
 """
 
 from __future__ import annotations
@@ -493,10 +493,10 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=60.0, help="seconds per line")
     parser.add_argument("--workers", type=int, default=1, help="telemetry ingest workers")
     parser.add_argument("--out", type=Path, default=None, help="append each line as JSON here")
-    parser.add_argument("--smoke", action="store_true", help="5 vehicles, 40 s, 10-s lines")
+    parser.add_argument("--smoke", action="store_true", help="5 vehicles, 30 s, 10-s lines")
     args = parser.parse_args()
     if args.smoke:
-        soak(5, 40.0, 10.0, args.workers, args.out)
+        soak(5, 30.0, 10.0, args.workers, args.out)
     else:
         soak(args.vehicles, args.minutes * 60, args.interval, args.workers, args.out)
 

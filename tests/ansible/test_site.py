@@ -33,7 +33,7 @@ from marsy.protocol import Channel, Device
 from marsy.settings import EdgeSettings, GroundSettings, InfluxSettings, MqttSettings
 from marsy.store import InfluxHttp, InfluxNotSetUp, InfluxRejected
 from marsy.store.users import ADMIN, SERVICE_USERS, role_grants
-from marsy_cli.serve import SERVICES
+from marsy_cli.serve import SERVICES, serve
 from tests.ansible.deployment import ANSIBLE, Run, Secrets, ansible_env, play, snapshot
 from tests.broker.checks import assert_rocket_confined
 from tests.devservers.listening import listening
@@ -85,6 +85,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                     "marsy_influx_url": influxd.url,
                     # 8088 may be taken on this machine: the installed influxd gets a free port
                     "influxdb_rpc_bind_address": f"127.0.0.1:{rpc_port}",
+                    "ground_services_workers": {"telemetry": 2},
                 }
             )
         )
@@ -256,6 +257,21 @@ def test_every_ground_service_gets_settings_and_a_unit(deployment: Deployment) -
     units = deployment.path("/etc/systemd/system")
     assert "Restart=on-failure" in unit_lines(units / "marsy-ground@.service")
     verify_unit(units, "marsy-ground@telemetry.service")
+
+
+def test_telemetry_runs_as_the_workers_asked_for_and_the_others_alone(
+    deployment: Deployment,
+) -> None:
+    unit = (deployment.path("/etc/systemd/system") / "marsy-ground@.service").read_text()
+    start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    assert start.endswith(" $MARSY_SERVE_ARGS"), "unquoted: systemd splits it into words"
+    for service in SERVICES:
+        extras = deployment.path(f"/etc/marsy/ground-{service}.env").read_text().splitlines()
+        (args,) = [line.split("=", 1)[1] for line in extras if line.startswith("MARSY_SERVE_ARGS=")]
+        assert args == ("--workers 2" if service == "telemetry" else "")
+        config = str(ground_config(deployment, service))
+        context = serve.make_context("serve", [service, "--config", config, *args.split()])
+        assert context.params["workers"] == (2 if service == "telemetry" else 1)
 
 
 @pytest.fixture(scope="module")
