@@ -8,7 +8,9 @@ one plain paho client (paho's defaults, its network thread) on one Mosquitto, an
 2. ingest x1: ``marsy serve telemetry`` (a process) validates, writes each into influxd and acks
    it once written, counted as written by its /health;
 3. ingest xN: ``marsy serve telemetry --workers N`` for each N asked, the workers sharing one
-   MQTT 5 shared subscription.
+   MQTT 5 shared subscription;
+4. the ingest's own pace, once: 4 x N messages queued in its session while it was stopped,
+   written after its start with no publisher running.
 
 Each rate runs from the first publish to the last message taken (raw) or written (ingest).
 The three are run in interleaved rounds (``--rounds``, 3) and their medians compared, so that
@@ -151,6 +153,71 @@ def raw_rate(broker: LocalMosquitto, count: int, round_: int = 1) -> float:
     return count / (last - began)
 
 
+class Ingest:
+    """``marsy serve telemetry`` (``--workers N``) on topic root ``root``, as a process."""
+
+    def __init__(
+        self, broker: LocalMosquitto, influxd: LocalInfluxd, state: Path, root: str, workers: int
+    ) -> None:
+        self.port = free_port()
+        broker.topic_root = root
+        mqtt = {
+            **broker.settings_for("telemetry").model_dump(mode="json"),
+            "password": broker.passwords["telemetry"],
+        }
+        broker.topic_root = "marsy"
+        influx = {**influxd.settings().model_dump(mode="json"), "password": influxd.password}
+        self.env = {
+            **os.environ,
+            "MARSY_GROUND_MQTT": json.dumps(mqtt),
+            "MARSY_GROUND_INFLUX": json.dumps(influx),
+            "MARSY_GROUND_STATE_DIR": str(state / root),
+            "MARSY_GROUND_HTTP_PORT": str(self.port),
+            "MARSY_GROUND_LOG_LEVEL": "WARNING",
+            # The per-source rate limit is a flood defence (bench/ingest_flood.py): here one
+            # source sends as fast as it can, so its burst covers the whole run.
+            "MARSY_GROUND_INGEST__SOURCE_BURST": str(10_000_000),
+        }
+        self.command = [sys.executable, "-m", "marsy_cli", "serve", "telemetry"]
+        if workers > 1:
+            self.command += ["--workers", str(workers)]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def health(self) -> dict[str, Any] | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2) as r:
+                answer: dict[str, Any] = json.load(r)
+        except OSError:
+            return None
+        return answer if answer.get("connected") else None
+
+    def start(self) -> float:
+        """Started and subscribed; when it was started (the wall clock)."""
+        spawned = time.time()
+        self.process = subprocess.Popen(self.command, env=self.env)
+        while self.health() is None:
+            if self.process.poll() is not None:
+                raise SystemExit("the ingest did not start")
+            time.sleep(0.02)
+        return spawned
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(20)
+
+    def written(self, count: int) -> float:
+        """When the ingest wrote its ``count``-th message, by its own clock (the mission clock,
+        here the wall clock). Polled gently: the ingest's time is what is measured."""
+        deadline = time.monotonic() + 60 + count / 100
+        while (now := self.health()) is None or now["written"] < count:
+            if time.monotonic() > deadline:
+                written = now["written"] if now else "?"
+                raise SystemExit(f"the ingest wrote {written} of {count} messages, then stopped")
+            time.sleep(0.05)
+        return float(now["last_write"])
+
+
 def ingest_rate(
     broker: LocalMosquitto,
     influxd: LocalInfluxd,
@@ -159,59 +226,34 @@ def ingest_rate(
     workers: int,
     round_: int = 1,
 ) -> float:
+    """Publish -> written, with the ingest running throughout."""
     root = f"ingest{workers}r{round_}"
-    broker.topic_root = root
-    port = free_port()
-    mqtt = {
-        **broker.settings_for("telemetry").model_dump(mode="json"),
-        "password": broker.passwords["telemetry"],
-    }
-    influx = {**influxd.settings().model_dump(mode="json"), "password": influxd.password}
-    env = {
-        **os.environ,
-        "MARSY_GROUND_MQTT": json.dumps(mqtt),
-        "MARSY_GROUND_INFLUX": json.dumps(influx),
-        "MARSY_GROUND_STATE_DIR": str(state / root),
-        "MARSY_GROUND_HTTP_PORT": str(port),
-        "MARSY_GROUND_LOG_LEVEL": "WARNING",
-        # The per-source rate limit is a flood defence (bench/ingest_flood.py): here one source
-        # sends as fast as it can, so its burst covers the whole run.
-        "MARSY_GROUND_INGEST__SOURCE_BURST": str(count),
-    }
-    command = [sys.executable, "-m", "marsy_cli", "serve", "telemetry"]
-    if workers > 1:
-        command += ["--workers", str(workers)]
-    ingest = subprocess.Popen(command, env=env)
-
-    def health() -> dict[str, Any] | None:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                answer: dict[str, Any] = json.load(r)
-        except OSError:
-            return None
-        return answer if answer.get("connected") else None
-
+    ingest = Ingest(broker, influxd, state, root, workers)
     try:
-        while health() is None:
-            if ingest.poll() is not None:
-                raise SystemExit("the ingest did not start")
-            time.sleep(0.1)
+        ingest.start()
         messages = payloads(count, root)
-        topic = Topics(root).topic(Channel.TELEMETRY, Device.ROCKET)
-        began = publish(broker, topic, messages)
-        # Polled gently (the ingest's time is what is measured); the end is the ingest's own
-        # clock of its last write (mission time, here the wall clock).
-        deadline = time.monotonic() + 60 + count / 100
-        while (now := health()) is None or now["written"] < count:
-            if time.monotonic() > deadline:
-                written = now["written"] if now else "?"
-                raise SystemExit(f"the ingest wrote {written} of {count} messages, then stopped")
-            time.sleep(0.05)
-        last = float(now["last_write"])
+        began = publish(broker, Topics(root).topic(Channel.TELEMETRY, Device.ROCKET), messages)
+        last = ingest.written(count)
     finally:
-        ingest.terminate()
-        ingest.wait(20)
-        broker.topic_root = "marsy"
+        ingest.stop()
+    return count / (last - began)
+
+
+def backlog_rate(broker: LocalMosquitto, influxd: LocalInfluxd, state: Path, count: int) -> float:
+    """The ingest's own pace: ``count`` messages queued in its session while it was stopped,
+    then written with nothing else running. It starts consuming as it connects, so the clock
+    starts at its start plus the time it took to connect when nothing was queued."""
+    root = "backlog"
+    ingest = Ingest(broker, influxd, state, root, 1)
+    try:
+        spawned = ingest.start()
+        startup = time.time() - spawned
+        ingest.stop()
+        publish(broker, Topics(root).topic(Channel.TELEMETRY, Device.ROCKET), payloads(count, root))
+        began = ingest.start() + startup
+        last = ingest.written(count)
+    finally:
+        ingest.stop()
     return count / (last - began)
 
 
@@ -242,6 +284,7 @@ def main() -> None:
                 got.append(ingest_rate(broker, db, Path(tmp) / "state", count, n, round_))
             figures = ", ".join(f"x{n} {got[-1]:.0f}" for n, got in rates.items())
             print(f"  round {round_}: raw {raws[-1]:.0f}, ingest {figures} msg/s", flush=True)
+        backlog = backlog_rate(broker, db, Path(tmp) / "state", 4 * count)
     raw = statistics.median(raws)
     print(
         f"{count} QoS-1 rocket telemetry messages (17 parameters each), one plain paho "
@@ -252,8 +295,12 @@ def main() -> None:
         rate = statistics.median(got)
         label = f"ingest x{n}: validated, written, acked"
         print(f"  {label:<41}: {rate:8.0f} msg/s   {rate / raw:.2f} x raw")
+    print(f"  ingest x1 alone, {4 * count} queued while it was stopped: {backlog:6.0f} msg/s")
     ratio = statistics.median(rates[1]) / raw
-    print(f"  goal: ingest x1 >= 0.8 x raw ({'met' if ratio >= 0.8 else 'NOT met'})")
+    verdict = "met" if ratio >= 0.8 else "NOT met"
+    if args.smoke:
+        verdict = "not judged: a smoke run's few messages measure start-up, not speed"
+    print(f"  goal: ingest x1 >= 0.8 x raw ({verdict})")
 
 
 if __name__ == "__main__":
