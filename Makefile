@@ -16,9 +16,9 @@ sim: $(STAMP)
 # Then the faults suite alone, in one process: missions flown through faults are timed, and
 # two at once on a small machine would make each other late. Exit 5 (no test) is accepted
 # only when ARGS narrowed the run to other tests; on a full run it fails. Then the benches'
-# smoke runs, so they cannot rot.
+# smoke runs, so they cannot rot. The 25 slowest tests are listed, to keep the suite short.
 test: $(STAMP) servers lint
-	$(BIN)/pytest -n 2 --dist loadfile -m "not faults" $(ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile -m "not faults" --durations=25 $(ARGS)
 	$(BIN)/pytest -m faults tests/faults $(ARGS) $(if $(ARGS),|| [ $$? -eq 5 ])
 	$(if $(ARGS),,$(MAKE) bench-smoke)
 
