@@ -36,13 +36,12 @@ from pathlib import Path
 
 from edge.runtime.backlog import Acks, Backlog, Meta, Removal, Rows, Write
 from edge.runtime.highwater import HighWater
+from edge.runtime.outbox_tables import apply, open_outbox, trim
 from edge.runtime.retry import Backoff
 from edge.runtime.tallies import COUNT, DROP, SEQ, MissionTally, Tallies, name, split
 
 logger = logging.getLogger(__name__)
 
-ANSWER_MEMORY = 1000
-"""Command answers remembered, for commands redelivered after a reconnect or a restart."""
 BACKLOG_LIMIT = 50_000
 """Messages held in memory while the disk refuses writes: minutes of a vehicle's telemetry."""
 FLUSH_ROWS = 2_000
@@ -98,39 +97,7 @@ class Outbox:
         self.path = path
         self.capacity = capacity
         self.stats = OutboxStats()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS outbox (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                topic TEXT NOT NULL,
-                payload BLOB NOT NULL,
-                retain INTEGER NOT NULL,
-                acked REAL,
-                mission TEXT,
-                stream TEXT
-            );
-            CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS answered (
-                n INTEGER PRIMARY KEY AUTOINCREMENT,
-                command_id TEXT UNIQUE NOT NULL,
-                topic TEXT NOT NULL,
-                payload BLOB NOT NULL
-            );
-            """
-        )
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
-        for column in ("acked REAL", "mission TEXT", "stream TEXT"):  # an older outbox
-            if column.split()[0] not in columns:
-                self._db.execute(f"ALTER TABLE outbox ADD COLUMN {column}")
-        # NULL: not acknowledged yet (to send); a time: acknowledged then, kept for a replay.
-        self._db.execute(
-            "CREATE INDEX IF NOT EXISTS outbox_kept ON outbox (id) WHERE acked IS NOT NULL"
-        )
+        self._db = open_outbox(path)
         self._lock = threading.Lock()
         self._ready = threading.Condition(self._lock)
         self._tallies = Tallies(self._stored_counter)
@@ -289,7 +256,7 @@ class Outbox:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for write in writes:
-                    self._apply(write)
+                    apply(self._db, write)
                 self._trim()
                 self._db.executemany(
                     "INSERT OR REPLACE INTO counters VALUES (?, ?)",
@@ -328,64 +295,9 @@ class Outbox:
         if dirty:
             self._highwater.write(dirty)
 
-    def _apply(self, write: Write) -> None:
-        if isinstance(write, Rows):
-            self._db.executemany(
-                "INSERT INTO outbox (topic, payload, retain, mission, stream) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(*row, write.mission, write.stream) for row in write.rows],
-            )
-            if write.answers is not None:
-                self._journal(write.answers, write.rows[0][0], write.rows[0][1])
-        elif isinstance(write, Acks):
-            self._db.executemany(
-                "UPDATE outbox SET acked = ? WHERE id = ? AND retain = 0",
-                [(write.at, i) for i in write.ids],
-            )
-            self._db.executemany(
-                "DELETE FROM outbox WHERE id = ? AND retain != 0", [(i,) for i in write.ids]
-            )
-        elif isinstance(write, Removal):
-            self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in write.ids])
-        else:
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (write.name, write.value))
-
-    def _journal(self, command_id: str, topic: str, payload: bytes) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO answered (command_id, topic, payload) VALUES (?, ?, ?)",
-            (command_id, topic, payload),
-        )
-        self._db.execute(
-            "DELETE FROM answered WHERE n <= (SELECT MAX(n) FROM answered) - ?",
-            (ANSWER_MEMORY,),
-        )
-
     def _trim(self) -> None:
-        (total,) = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()
-        excess = total - self.capacity
-        if excess <= 0:
-            return
-        # A kept message already reached the broker once: losing its replay costs less than
-        # losing a message never sent, so kept ones make room first, uncounted.
-        self._db.execute(
-            "DELETE FROM outbox WHERE id IN "
-            "(SELECT id FROM outbox WHERE acked IS NOT NULL ORDER BY id LIMIT ?)",
-            (excess,),
-        )
-        excess -= self._db.execute("SELECT changes()").fetchone()[0]
-        if excess <= 0:
-            return
-        oldest = "SELECT id, mission, stream FROM outbox ORDER BY id LIMIT ?"
-        lost = self._db.execute(
-            f"SELECT mission, stream, COUNT(*) FROM ({oldest}) GROUP BY mission, stream",
-            (excess,),
-        ).fetchall()
-        self._db.execute(
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)",
-            (excess,),
-        )
-        for mission, stream, count in lost:
-            self._count_dropped(mission, stream, int(count))
+        for mission, stream, count in trim(self._db, self.capacity):
+            self._count_dropped(mission, stream, count)
 
     def _count_dropped(self, mission: str | None, stream: str | None, count: int) -> None:
         self._tallies.add(DROPPED, count)
