@@ -39,6 +39,15 @@ class AckSequencer:
                 self._ready.append(self._done.pop(self._next_release))
                 self._next_release += 1
 
+    def finish_many(self, finished: list[tuple[int, object]]) -> None:
+        """:meth:`finish` for several tickets at once."""
+        with self._lock:
+            done = self._done
+            done.update(finished)
+            while self._next_release in done:
+                self._ready.append(done.pop(self._next_release))
+                self._next_release += 1
+
     def flush(self) -> None:
         """Release everything ready, in order (one release at a time, outside the lock)."""
         with self._releasing:

@@ -98,27 +98,35 @@ class Ledger:
 
     def note(self, mission_id: str, source: str, seq: int) -> bool:
         """Record one sequence number; ``False`` if it had been seen already (a duplicate)."""
-        key = (mission_id, source)
         with self._lock:
-            ranges = self._ranges.setdefault(key, [])
-            index = bisect.bisect_right(ranges, [seq, float("inf")])
-            if index and ranges[index - 1][0] <= seq <= ranges[index - 1][1]:
-                self._duplicates[key] = self._duplicates.get(key, 0) + 1
-                self._dirty.add(key)
-                return False
-            joins_left = index and ranges[index - 1][1] == seq - 1
-            joins_right = index < len(ranges) and ranges[index][0] == seq + 1
-            if joins_left and joins_right:
-                ranges[index - 1][1] = ranges[index][1]
-                del ranges[index]
-            elif joins_left:
-                ranges[index - 1][1] = seq
-            elif joins_right:
-                ranges[index][0] = seq
-            else:
-                ranges.insert(index, [seq, seq])
+            return self._note((mission_id, source), seq)
+
+    def note_many(self, numbers: list[tuple[str, str, int]]) -> int:
+        """Record ``(mission, source, seq)`` numbers; how many were new (not duplicates)."""
+        with self._lock:
+            return sum(self._note((mission, source), seq) for mission, source, seq in numbers)
+
+    def _note(self, key: Key, seq: int) -> bool:
+        """One number, the lock held."""
+        ranges = self._ranges.setdefault(key, [])
+        index = bisect.bisect_right(ranges, [seq, float("inf")])
+        if index and ranges[index - 1][0] <= seq <= ranges[index - 1][1]:
+            self._duplicates[key] = self._duplicates.get(key, 0) + 1
             self._dirty.add(key)
-            return True
+            return False
+        joins_left = index and ranges[index - 1][1] == seq - 1
+        joins_right = index < len(ranges) and ranges[index][0] == seq + 1
+        if joins_left and joins_right:
+            ranges[index - 1][1] = ranges[index][1]
+            del ranges[index]
+        elif joins_left:
+            ranges[index - 1][1] = seq
+        elif joins_right:
+            ranges[index][0] = seq
+        else:
+            ranges.insert(index, [seq, seq])
+        self._dirty.add(key)
+        return True
 
     def save(self) -> None:
         """Persist what changed since the last save (call before acknowledging)."""

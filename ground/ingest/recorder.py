@@ -119,6 +119,8 @@ class Recorder:
         writer.on_batch = self._batch_done
         self._acks = AckSequencer(self._release)
         self._topics: dict[str, tuple[str, type[DeviceTelemetry | AstronautVitals] | None]] = {}
+        self._stored: list[tuple[int, Delivery, DeviceTelemetry | AstronautVitals | None]] = []
+        """Stored since the writer's last batch ended (the writer's thread alone touches it)."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._consume, name=f"{name}-consumer", daemon=True)
         # Devices send faster in a time-warped simulation: their budget is in mission seconds.
@@ -223,18 +225,10 @@ class Recorder:
                 self._finish(ticket, delivery)
                 return
         database, line = target
-
-        def stored() -> None:
-            self.stats.stored += 1
-            if isinstance(message, DeviceTelemetry | AstronautVitals):
-                if not self.ledger.note(message.mission_id, message.source, message.seq):
-                    self.stats.duplicates += 1
-                if message.ts >= (self.stats.last_point_ts or 0.0):
-                    self.stats.last_point_ts = message.ts
-                    self.stats.mission_id = message.mission_id
-            self._acks.finish(ticket, delivery)
-
-        self.writer.add(database, line, stored)
+        sample = message if isinstance(message, DeviceTelemetry | AstronautVitals) else None
+        stored = self._stored
+        # Once stored (writer thread), noted for the end of its batch (_batch_done).
+        self.writer.add(database, line, lambda: stored.append((ticket, delivery, sample)))
 
     def _topic(self, topic: str) -> tuple[str, type[DeviceTelemetry | AstronautVitals] | None]:
         """The source a topic names, and the model it names if a sample's: read once per topic
@@ -266,6 +260,22 @@ class Recorder:
         self._acks.flush()
 
     def _batch_done(self) -> None:
+        """A batch written (or spooled, or refused): its samples noted in the ledger in one go,
+        its deliveries finished, and whatever is now in order released."""
+        stored, self._stored[:] = list(self._stored), []
+        if not stored:
+            self._acks.flush()
+            return
+        self.stats.stored += len(stored)
+        samples = [sample for _, _, sample in stored if sample is not None]
+        if samples:
+            numbers = [(s.mission_id, s.source, s.seq) for s in samples]
+            self.stats.duplicates += len(numbers) - self.ledger.note_many(numbers)
+            newest = max(samples, key=lambda s: s.ts)
+            if newest.ts >= (self.stats.last_point_ts or 0.0):
+                self.stats.last_point_ts = newest.ts
+                self.stats.mission_id = newest.mission_id
+        self._acks.finish_many([(ticket, delivery) for ticket, delivery, _ in stored])
         self._acks.flush()
 
     def _release(self, deliveries: list[object]) -> None:
