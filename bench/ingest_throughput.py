@@ -10,7 +10,7 @@ one plain paho client (paho's defaults, its network thread) on one Mosquitto, an
    it once written, counted as written by its /health;
 3. ingest xN: ``marsy serve telemetry --workers N`` for each N asked, the workers sharing one
    MQTT 5 shared subscription;
-4. the ingest's own pace, once: 4 x N messages queued in its session while it was stopped,
+4. the ingest's own pace, once: 3 x N messages queued in its session while it was stopped,
    written after its start with no publisher running.
 
 Each rate runs from the first publish to the last message taken (raw) or written (ingest).
@@ -311,6 +311,7 @@ def main() -> None:
     many = [int(n) for n in args.workers.split(",") if n and int(n) > 1]
     raws: list[float] = []
     buses: list[float] = []
+    queued = min(3 * count, 60_000)  # paho numbers at most 65,535 publishes in flight
     rates: dict[int, list[float]] = {n: [] for n in [1, *many]}
     with (
         tempfile.TemporaryDirectory(prefix="marsy-bench-") as tmp,
@@ -325,7 +326,7 @@ def main() -> None:
             figures = ", ".join(f"x{n} {got[-1]:.0f}" for n, got in rates.items())
             heard = f"raw {raws[-1]:.0f}, bus {buses[-1]:.0f}"
             print(f"  round {round_}: {heard}, ingest {figures} msg/s", flush=True)
-        backlog, cpu = backlog_rate(broker, db, Path(tmp) / "state", 4 * count)
+        backlog, cpu = backlog_rate(broker, db, Path(tmp) / "state", queued)
     raw = statistics.median(raws)
     print(
         f"{count} QoS-1 rocket telemetry messages (17 parameters each), one plain paho "
@@ -342,7 +343,7 @@ def main() -> None:
     alone = f"{backlog:6.0f} msg/s, {cpu * 1e6:.0f} us of CPU a message"
     if args.smoke or backlog <= 0:
         alone = "not timed: start-up varies more than a smoke run lasts"
-    print(f"  ingest x1 alone, {4 * count} queued while it was stopped: {alone}")
+    print(f"  ingest x1 alone, {queued} queued while it was stopped: {alone}")
     ratio = statistics.median(rates[1]) / raw
     verdict = "met" if ratio >= 0.8 else "NOT met"
     if args.smoke:
