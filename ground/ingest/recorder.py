@@ -333,6 +333,7 @@ class Recorder:
         return {
             "service": self.name,
             "connected": self.bus.connected.is_set(),
+            "subscriptions_refused": self.bus.stats.refused_subscriptions,
             **asdict(self.stats),
             "written": writer.written,
             "spooled": writer.spooled,

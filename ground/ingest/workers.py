@@ -65,6 +65,7 @@ SUMMED = (
     "queued",
     "unacknowledged",
     "heartbeats",
+    "subscriptions_refused",
 )
 """Counters of a worker's ``/health`` that add up to the service's."""
 
@@ -257,7 +258,9 @@ def merge_health(
     live = [a for a in answers if a is not None]
     merged: dict[str, Any] = {
         "service": name,
-        "connected": len(live) == len(answers) and all(a.get("connected") for a in live),
+        # A broker without shared subscriptions refuses them: connected, yet fed nothing.
+        "connected": len(live) == len(answers)
+        and all(a.get("connected") and not a.get("subscriptions_refused") for a in live),
         **{key: sum(int(a.get(key) or 0) for a in live) for key in SUMMED},
     }
     lags = [a["ingest_lag"] for a in live if a.get("ingest_lag") is not None]

@@ -307,6 +307,7 @@ class MqttBus:
         # would otherwise reach the broker before our subscription and pass us by.
         for reason in reasons:
             if reason.is_failure:
+                self.stats.refused_subscriptions += 1
                 logger.error("%s: broker refused a subscription: %s", self.client_id, reason)
         with self._lock:
             self._subacks_due.discard(mid)

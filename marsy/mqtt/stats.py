@@ -15,3 +15,5 @@ class BusStats:
     received: int = 0
     acked: int = 0
     stale_acks: int = 0
+    refused_subscriptions: int = 0
+    """Subscriptions the broker refused (not authorised; a shared one it does not offer)."""

@@ -8,6 +8,7 @@ import pytest
 
 from ground.ingest.acks import AckSequencer
 from ground.ingest.ledger import Ledger, merged_entries
+from ground.ingest.workers import merge_health
 from marsy.store.spool import Spool
 
 
@@ -96,3 +97,15 @@ def test_workers_ledgers_merge_into_one_without_the_others_share_as_gaps(tmp_pat
     assert (rocket.received, rocket.first, rocket.last, rocket.gaps) == (100, 0, 99, [])
     assert rocket.duplicates == 2  # 11 twice on the second, 10 on both
     assert (suit.source, suit.received, suit.missing) == ("suit", 1, 0)
+
+
+def test_workers_health_adds_up_and_is_not_connected_while_a_worker_is_fed_nothing() -> None:
+    states = [{"index": i, "restarts": r} for i, r in ((1, 0), (2, 1))]
+    first = {"connected": True, "written": 10, "ingest_lag": 0.2, "last_write": 5.0}
+    second = {"connected": True, "written": 7, "ingest_lag": 0.9, "last_write": 6.0}
+    merged = merge_health("telemetry", states, [first, second])
+    assert (merged["written"], merged["ingest_lag"], merged["last_write"]) == (17, 0.9, 6.0)
+    assert merged["connected"] and merged["restarts"] == 1
+    refused = merge_health("telemetry", states, [first, {**second, "subscriptions_refused": 3}])
+    assert not refused["connected"]  # e.g. a broker without shared subscriptions
+    assert not merge_health("telemetry", states, [first, None])["connected"]
