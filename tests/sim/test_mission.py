@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,16 +96,6 @@ def page_told_the_abort(live: LivePage, first_id: str, aborted_id: str) -> None:
     said_on_page = live.lines()
     for start in ("Capsule ejected", "Drogue parachutes out", "Main parachutes deployed"):
         assert any(line.startswith(start) for line in said_on_page), (start, said_on_page[-20:])
-
-
-@pytest.fixture
-def servers(tmp_path: Path) -> Iterator[tuple[LocalMosquitto, LocalInfluxd]]:
-    """A broker and an InfluxDB that run before the simulation and after it."""
-    with (
-        LocalMosquitto(tmp_path / "broker") as broker,
-        LocalInfluxd(tmp_path / "influxd") as influxd,
-    ):
-        yield broker, influxd
 
 
 def test_nominal_then_explosion_in_a_row_on_running_servers(

@@ -4,7 +4,6 @@ Both in one run, one after the other under the same ground, as the operator woul
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,16 +54,6 @@ def said(result: MissionResult, start: str) -> list[Entry]:
 
 def go_no_go_events(result: MissionResult) -> list[str]:
     return [e.data["detail"] for e in timeline(result) if e.text == EventType.GO_NO_GO]
-
-
-@pytest.fixture
-def servers(tmp_path: Path) -> Iterator[tuple[LocalMosquitto, LocalInfluxd]]:
-    """A broker and an InfluxDB that outlive the simulation: what it stored is read after."""
-    with (
-        LocalMosquitto(tmp_path / "broker") as broker,
-        LocalInfluxd(tmp_path / "influxd") as influxd,
-    ):
-        yield broker, influxd
 
 
 def phases_stored(influxd: LocalInfluxd, mission_id: str) -> set[str]:
